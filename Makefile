@@ -1,0 +1,54 @@
+# Course kit tasks. `make lab` and `make test` are the two commands a fresh machine needs.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.requirements-installed
+ASSIGNMENTS := assignment1 assignment2 assignment3
+
+.PHONY: help venv data lab test test-units test-tools test-release test-notebooks \
+        release grade notebooks bench clean
+
+help:
+	@echo "make lab         set up (.venv + datasets) and start JupyterLab"
+	@echo "make test        set up, then all tests, release validation, smoke notebook runs"
+	@echo "make data        download CIFAR-10 (or write the synthetic stand-in when offline)"
+	@echo "make release     build the student release under build/release/"
+	@echo "make grade A=1 SUBMISSION=path.zip   grade a submission (Gradescope results.json)"
+	@echo "make notebooks   run every notebook (smoke sizes; FULL=1 for full size on real data)"
+	@echo "make bench       benchmarks -> build/bench/results.{json,md} (ONLY=a1,a2,... to select)"
+	@echo "make clean       remove build/ (keeps .venv and datasets)"
+
+# The virtual environment is (re)built only when requirements.txt is newer than it.
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade --quiet pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+data: $(STAMP)
+	$(PY) datasets/get_datasets.py
+
+lab: venv data
+	$(VENV)/bin/jupyter lab --notebook-dir=.
+
+test: venv data
+	$(PY) tools/run_tests.py
+
+release: venv
+	$(PY) tools/release.py
+
+grade: venv
+	@test -n "$(SUBMISSION)" || { echo "usage: make grade A=1 SUBMISSION=path/to/a1_code_submission.zip"; exit 2; }
+	$(PY) tools/grade.py --assignment $(or $(A),1) $(SUBMISSION) $(if $(OUT),--out $(OUT))
+
+notebooks: venv
+	$(PY) tools/run_notebooks.py $(if $(FULL),--full,--smoke) $(NB)
+
+bench: venv
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	$(PY) tools/bench.py $(if $(ONLY),--only $(ONLY))
+
+clean:
+	rm -rf build

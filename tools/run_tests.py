@@ -1,0 +1,65 @@
+"""`make test`: every test suite, the copy check, the release validation and the smoke notebook runs.
+
+Each assignment's tests run in their own pytest process with the assignment folder as
+rootdir and working directory, because all three packages are called `cs231n`.
+pytest's exit code 5 ("no tests collected") counts as success. Every step runs even if
+an earlier one failed; the exit code is non-zero if any failed.
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ASSIGNMENTS = ["assignment1", "assignment2", "assignment3"]
+PY = sys.executable
+
+
+def pytest_step(name, cwd, target):
+    return (name, [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", target], cwd, True)
+
+
+def steps():
+    out = []
+    for a in ASSIGNMENTS:
+        if os.path.isdir(os.path.join(ROOT, a, "tests")):
+            out.append(pytest_step(f"{a} tests", os.path.join(ROOT, a), "tests"))
+    out.append(pytest_step("tools tests", ROOT, "tools/tests"))
+    for script, args, label in [
+        ("check_copies.py", [], "repeated modules identical"),
+        ("release.py", ["--validate"], "release validation"),
+        ("run_notebooks.py", ["--smoke"], "notebooks (smoke)"),
+    ]:
+        if os.path.exists(os.path.join(ROOT, "tools", script)):
+            out.append((label, [PY, os.path.join("tools", script)] + args, ROOT, False))
+    return out
+
+
+def main():
+    results, passed, failed = [], 0, 0
+    for name, cmd, cwd, is_pytest in steps():
+        print(f"\n===== {name}: {' '.join(cmd[1:])}  (in {os.path.relpath(cwd, ROOT)})", flush=True)
+        t0 = time.time()
+        if is_pytest:
+            proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            sys.stdout.write(proc.stdout)
+            tail = proc.stdout.strip().splitlines()[-1:] or [""]
+            passed += sum(int(n) for n in re.findall(r"(\d+) passed", tail[0]))
+            failed += sum(int(n) for n in re.findall(r"(\d+) (?:failed|error)", tail[0]))
+            ok = proc.returncode in (0, 5)
+        else:
+            ok = subprocess.run(cmd, cwd=cwd).returncode == 0
+        results.append((name, ok, time.time() - t0))
+    print("\n===== summary")
+    for name, ok, dt in results:
+        print(f"  {'ok  ' if ok else 'FAIL'}  {name:32s} {dt:7.1f} s")
+    bad = [n for n, ok, _ in results if not ok]
+    if bad:
+        print("failed steps: " + ", ".join(bad))
+    print(f"{passed} passed, {failed} failed")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
