@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Collect this assignment for hand-in: aN_code_submission.zip (+ aN_inline_submission.pdf when possible).
+
+Run it from the assignment folder (or its last notebook cell: `!python collect_submission.py`):
+
+    python collect_submission.py
+
+It zips every `cs231n/**/*.py` file and every notebook of this folder into
+`aN_code_submission.zip` (N from the folder name, e.g. assignment1 -> a1), and warns
+about notebooks that were not run, not run top to bottom in order, or that show errors:
+graders read your notebooks' outputs, so run each one (Kernel > Restart & Run All)
+and save it before collecting. When nbconvert and a PDF route (LaTeX, or the webpdf
+exporter) are installed it also writes `aN_inline_submission.pdf` from all notebooks;
+otherwise it says how to make the PDF yourself. Upload the zip (and the PDF) where your
+course says. The same file is in every assignment (tools/check_copies.py keeps them equal).
+"""
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def say(msg=""):
+    print(msg, flush=True)
+
+
+def short_name():
+    m = re.search(r"assignment[_-]?(\d+)", os.path.basename(HERE), re.IGNORECASE)
+    if m:
+        return f"a{m.group(1)}"
+    say(f"WARNING: this folder ({os.path.basename(HERE)}) is not named assignmentN; "
+        "the files will be called submission_code_submission.zip / .pdf")
+    return "submission"
+
+
+def notebook_problems(path):
+    """Warnings for one notebook: not run, out of order, errors in outputs."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            nb = json.load(f)
+    except (OSError, ValueError) as e:
+        return [f"cannot be read ({e}); is it saved and valid?"]
+    code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"
+            and "".join(c.get("source", "")).strip()]
+    counts = [c.get("execution_count") for c in code]
+    problems = []
+    if code and all(n is None for n in counts):
+        return ["has not been run (no cell has an execution count)"]
+    not_run = sum(n is None for n in counts)
+    if not_run:
+        problems.append(f"{not_run} of {len(code)} code cells were not run")
+    ran = [n for n in counts if n is not None]
+    if any(b <= a for a, b in zip(ran, ran[1:])) or (ran and ran[0] != 1):
+        problems.append("cells were not run once, in order, from a fresh kernel "
+                        f"(execution counts {ran[:6]}{'...' if len(ran) > 6 else ''})")
+    errors = []
+    for i, c in enumerate(nb.get("cells", [])):
+        for out in c.get("outputs", []):
+            if out.get("output_type") == "error":
+                errors.append(f"cell {i + 1}: {out.get('ename')}: {str(out.get('evalue'))[:80]}")
+    if errors:
+        problems.append("shows errors: " + "; ".join(errors[:3]) + (" ..." if len(errors) > 3 else ""))
+    return problems
+
+
+def code_files():
+    files = []
+    for dirpath, dirnames, filenames in os.walk(os.path.join(HERE, "cs231n")):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
+        for fn in sorted(filenames):
+            if fn.endswith(".py") and not os.path.islink(os.path.join(dirpath, fn)):
+                files.append(os.path.relpath(os.path.join(dirpath, fn), HERE).replace(os.sep, "/"))
+    return files
+
+
+def make_zip(dest, files):
+    tmp = dest + ".tmp"
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        for rel in files:
+            z.write(os.path.join(HERE, rel), rel)
+    os.replace(tmp, dest)
+
+
+def pdf_route():
+    """('pdf'|'webpdf', None) when nbconvert can make a PDF here, else (None, why not)."""
+    try:
+        import nbconvert  # noqa: F401
+    except ImportError:
+        return None, "nbconvert is not installed"
+    if shutil.which("xelatex") and shutil.which("pandoc"):
+        return "pdf", None
+    try:
+        import playwright  # noqa: F401
+        return "webpdf", None
+    except ImportError:
+        pass
+    return None, "neither LaTeX (xelatex + pandoc) nor the webpdf exporter (pip install 'nbconvert[webpdf]') is available"
+
+
+def make_pdf(dest, notebooks):
+    """One PDF of all notebooks (concatenated in file-name order). Returns an error text or None."""
+    route, why = pdf_route()
+    if route is None:
+        return why
+    import nbformat
+    merged = None
+    for nbp in notebooks:
+        nb = nbformat.read(nbp, as_version=4)
+        title = nbformat.v4.new_markdown_cell(f"# {os.path.basename(nbp)}")
+        if merged is None:
+            merged = nb
+            merged.cells.insert(0, title)
+        else:
+            merged.cells += [title] + nb.cells
+    tmpdir = tempfile.mkdtemp(prefix="collect-")
+    try:
+        src = os.path.join(tmpdir, "inline_submission.ipynb")
+        nbformat.write(merged, src)
+        cmd = [sys.executable, "-m", "nbconvert", "--to", route, src, "--output-dir", tmpdir]
+        if route == "webpdf":
+            cmd.append("--allow-chromium-download")
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        out = os.path.join(tmpdir, "inline_submission.pdf")
+        if p.returncode != 0 or not os.path.exists(out):
+            return f"nbconvert --to {route} failed:\n{p.stdout[-1500:]}"
+        shutil.move(out, dest)
+        return None
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def main():
+    name = short_name()
+    notebooks = sorted(glob.glob(os.path.join(HERE, "*.ipynb")))
+    files = code_files()
+    if not files:
+        say(f"ERROR: no cs231n/**/*.py files under {HERE}; run this script inside the assignment folder.")
+        return 1
+    warnings = 0
+    for nbp in notebooks:
+        for p in notebook_problems(nbp):
+            say(f"WARNING: {os.path.basename(nbp)} {p}")
+            warnings += 1
+    if warnings:
+        say("  -> Run each notebook top to bottom (Kernel > Restart Kernel and Run All Cells), save, collect again.")
+    zip_path = os.path.join(HERE, f"{name}_code_submission.zip")
+    rels = files + [os.path.basename(n) for n in notebooks]
+    try:
+        make_zip(zip_path, rels)
+    except OSError as e:
+        say(f"ERROR: could not write {zip_path}: {e}")
+        return 1
+    size = os.path.getsize(zip_path)
+    say(f"wrote {os.path.basename(zip_path)}: {len(files)} code files, {len(notebooks)} notebooks, {size / 1e6:.1f} MB")
+    if size > 50e6:
+        say("WARNING: the zip is over 50 MB; clear very large outputs (e.g. printed arrays) and collect again.")
+    pdf_path = os.path.join(HERE, f"{name}_inline_submission.pdf")
+    pdf_made = False
+    if not notebooks:
+        say("no notebooks here, so no PDF")
+    else:
+        err = make_pdf(pdf_path, notebooks)
+        if err is None:
+            pdf_made = True
+            say(f"wrote {os.path.basename(pdf_path)}")
+        else:
+            say(f"NOTE: {os.path.basename(pdf_path)} was NOT made: {err}.")
+            say("  Make it yourself: open each notebook, File > Print (or Save and Export As > PDF),")
+            say(f"  and combine the pages into {os.path.basename(pdf_path)}.")
+    if not notebooks:
+        say("Done. Upload the zip.")
+    elif pdf_made:
+        say("Done. Upload the zip and the PDF.")
+    else:
+        say("Done. Upload the zip, and the PDF once you have made it.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""Tests of `get_datasets.py coco_captioning`: download from a local server, zip CRC / member / array checks, resume, synthetic set.
+
+A generated zip with the course's layout (coco_captioning/ + the eight real files, made
+from a tiny synthetic set) is served on 127.0.0.1; the registry entry's URL is patched to it.
+"""
+import dataclasses
+import http.server
+import importlib.util
+import io
+import os
+import sys
+import threading
+import zipfile
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DATASETS = os.path.join(ROOT, "datasets")
+
+
+def _load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+gd = _load("get_datasets_under_test_coco", os.path.join(DATASETS, "get_datasets.py"))
+sys.path.insert(0, DATASETS)
+try:
+    import coco_captioning as cc
+    import synthetic_coco
+finally:
+    sys.path.remove(DATASETS)
+
+
+def _zip_of(folder, drop=(), replace=None):
+    """Bytes of a zip holding coco_captioning/<required files> from `folder` (stored, not compressed)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("coco_captioning/", b"")
+        for name in cc.REQUIRED:
+            if name in drop:
+                continue
+            data = (replace or {}).get(name)
+            if data is None:
+                with open(os.path.join(folder, name), "rb") as f:
+                    data = f.read()
+            zf.writestr("coco_captioning/" + name, data)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def tiny_set(tmp_path_factory):
+    folder = str(tmp_path_factory.mktemp("src") / "coco_captioning")
+    synthetic_coco.write_synthetic_coco(folder, num_train=12, num_val=10, seed=1)
+    return folder
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        body, rng = self.server.payload, self.headers.get("Range")
+        self.server.ranges.append(rng)
+        start = int(rng.split("=")[1].split("-")[0]) if rng else 0
+        if rng:
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(body) - start))
+        self.end_headers()
+        self.wfile.write(body[start:])
+
+
+@pytest.fixture
+def server():
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    srv.daemon_threads = True
+    srv.payload, srv.ranges = b"", []
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{srv.server_address[1]}/coco_captioning.zip"
+    old = gd.REGISTRY["coco_captioning"]
+    gd.REGISTRY["coco_captioning"] = dataclasses.replace(old, url=url)
+    yield srv
+    gd.REGISTRY["coco_captioning"] = old
+    srv.shutdown()
+    srv.server_close()
+
+
+def _run(root, *extra):
+    return gd.main(["coco_captioning", "--data-dir", str(root), "--no-progress", "--retries", "0",
+                    "--no-fallback", *extra])
+
+
+def test_download_verify_place_and_second_run(server, tiny_set, tmp_path, capsys):
+    server.payload = _zip_of(tiny_set)
+    assert _run(tmp_path) == 0
+    final = tmp_path / "coco_captioning"
+    assert sorted(os.listdir(final)) == sorted(cc.REQUIRED)
+    assert not (tmp_path / "coco_captioning.zip").exists(), "the archive is removed after extraction"
+    assert [p for p in os.listdir(tmp_path) if p.startswith(".tmp")] == []
+    out = capsys.readouterr().out
+    assert "every CRC-32 right" in out and "arrays OK" in out
+    n_requests = len(server.ranges)
+    assert _run(tmp_path) == 0 and "already present" in capsys.readouterr().out
+    assert len(server.ranges) == n_requests, "a second run must not download again"
+
+
+def test_corrupt_member_fails_crc_and_nothing_is_placed(server, tiny_set, tmp_path, capsys):
+    payload = bytearray(_zip_of(tiny_set))
+    pos = payload.index(b'"idx_to_word"')
+    payload[pos + 2] ^= 0x01                      # one flipped bit inside a stored member
+    server.payload = bytes(payload)
+    assert _run(tmp_path) == 1
+    out = capsys.readouterr().out
+    assert "coco2014_vocab.json" in out and "CRC" in out
+    assert not (tmp_path / "coco_captioning").exists()
+    assert not (tmp_path / "coco_captioning.zip").exists(), "a corrupt download is deleted"
+
+
+def test_missing_member_is_reported(server, tiny_set, tmp_path, capsys):
+    server.payload = _zip_of(tiny_set, drop=("val2014_vgg16_fc7_pca.h5",))
+    assert _run(tmp_path) == 1
+    assert "val2014_vgg16_fc7_pca.h5" in capsys.readouterr().out
+    assert not (tmp_path / "coco_captioning").exists()
+
+
+def test_wrong_array_dtype_is_reported(server, tiny_set, tmp_path, capsys):
+    import h5py
+    buf = io.BytesIO()
+    with h5py.File(os.path.join(tiny_set, "coco2014_captions.h5"), "r") as src, h5py.File(buf, "w") as dst:
+        for k in src:
+            dst[k] = np.asarray(src[k]).astype(np.float64 if k == "train_captions" else src[k].dtype)
+    server.payload = _zip_of(tiny_set, replace={"coco2014_captions.h5": buf.getvalue()})
+    assert _run(tmp_path) == 1
+    out = capsys.readouterr().out
+    assert "train_captions" in out and "float64" in out and "int32" in out
+    assert not (tmp_path / "coco_captioning").exists()
+
+
+def test_partial_download_is_resumed(server, tiny_set, tmp_path):
+    payload = _zip_of(tiny_set)
+    server.payload = payload
+    (tmp_path / "coco_captioning.zip.part").write_bytes(payload[: len(payload) // 2])
+    assert _run(tmp_path) == 0
+    assert server.ranges[0] == f"bytes={len(payload) // 2}-"
+    assert (tmp_path / "coco_captioning" / "coco2014_captions.h5").is_file()
+
+
+def test_archive_put_in_place_by_hand_is_used_offline(tiny_set, tmp_path, capsys):
+    (tmp_path / "coco_captioning.zip").write_bytes(_zip_of(tiny_set))
+    assert _run(tmp_path) == 0                    # the registry URL is unreachable here; not needed
+    assert (tmp_path / "coco_captioning" / "train2014_urls.txt").is_file()
+    assert (tmp_path / "coco_captioning.zip").exists(), "a user's own archive is kept"
+
+
+def test_verify_extracted_checks_consistency(tiny_set, tmp_path):
+    summary = cc.verify_extracted(tiny_set)
+    assert summary["train_features_pca"] == (12, 512) and summary["val_captions"] == (40, 17)
+    bad = tmp_path / "coco_captioning"
+    import shutil
+    shutil.copytree(tiny_set, bad)
+    with open(bad / "val2014_urls.txt", "a") as f:
+        f.write("http://example.org/extra.jpg\n")
+    with pytest.raises(cc.CocoVerifyError, match="val2014_urls.txt"):
+        cc.verify_extracted(str(bad))
