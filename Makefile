@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.requirements-installed
 ASSIGNMENTS := assignment1 assignment2 assignment3
 
 .PHONY: help venv data lab test test-units test-tools test-release test-notebooks \
-        release grade notebooks bench clean
+        release grade gradescope notebooks bench clean
 
 help:
 	@echo "make lab         set up (.venv + datasets) and start JupyterLab"
@@ -14,6 +14,7 @@ help:
 	@echo "make data        download CIFAR-10 (or write the synthetic stand-in when offline)"
 	@echo "make release     build the student release under build/release/"
 	@echo "make grade A=1 SUBMISSION=path.zip   grade a submission (Gradescope results.json)"
+	@echo "make gradescope A=1  build the Gradescope autograder zip under build/gradescope/"
 	@echo "make notebooks   run every notebook (smoke sizes; FULL=1 for full size on real data)"
 	@echo "make bench       benchmarks -> build/bench/results.{json,md} (ONLY=a1,a2,... to select)"
 	@echo "make clean       remove build/ (keeps .venv and datasets)"
@@ -42,6 +43,9 @@ release: venv
 grade: venv
 	@test -n "$(SUBMISSION)" || { echo "usage: make grade A=1 SUBMISSION=path/to/a1_code_submission.zip"; exit 2; }
 	$(PY) tools/grade.py --assignment $(or $(A),1) $(SUBMISSION) $(if $(OUT),--out $(OUT))
+
+gradescope: venv
+	$(PY) tools/grade.py --assignment $(or $(A),1) --gradescope-zip
 
 notebooks: venv
 	$(PY) tools/run_notebooks.py $(if $(FULL),--full,--smoke) $(NB)

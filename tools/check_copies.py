@@ -29,10 +29,20 @@ GROUPS = [
     ("cs231n/vis_utils.py", ALL),
     ("cs231n/smoke.py", ALL),
     ("collect_submission.py", ALL),
-    # ---- room for more (lead): solver, optim and the basic layers, e.g.
-    # ("cs231n/solver.py", ("assignment1", "assignment2")),
-    # ("cs231n/optim.py::sgd", ("assignment1", "assignment2")),
-    # ("cs231n/layers.py::affine_forward", ("assignment1", "assignment2")),
+    # the Solver is given code, written once for assignments 1 and 2
+    ("cs231n/solver.py", ("assignment1", "assignment2")),
+    # update rules: sgd as in assignment 1; assignment 3 holds assignment 2's file, markers removed
+    ("cs231n/optim.py::sgd", ("assignment1", "assignment2", "assignment3")),
+    ("cs231n/optim.py", ("assignment2", "assignment3")),
+    # the basic layers students wrote in assignment 1 come back in assignment 2
+    ("cs231n/layers.py::affine_forward", ("assignment1", "assignment2")),
+    ("cs231n/layers.py::affine_backward", ("assignment1", "assignment2")),
+    ("cs231n/layers.py::relu_forward", ("assignment1", "assignment2")),
+    ("cs231n/layers.py::relu_backward", ("assignment1", "assignment2")),
+    ("cs231n/layers.py::svm_loss", ("assignment1", "assignment2")),
+    ("cs231n/layers.py::softmax_loss", ("assignment1", "assignment2")),
+    ("cs231n/layer_utils.py::affine_relu_forward", ("assignment1", "assignment2")),
+    ("cs231n/layer_utils.py::affine_relu_backward", ("assignment1", "assignment2")),
 ]
 
 

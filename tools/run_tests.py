@@ -42,7 +42,9 @@ def main():
         print(f"\n===== {name}: {' '.join(cmd[1:])}  (in {os.path.relpath(cwd, ROOT)})", flush=True)
         t0 = time.time()
         if is_pytest:
-            proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")  # ~1 s less per start
+            proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
             sys.stdout.write(proc.stdout)
             tail = proc.stdout.strip().splitlines()[-1:] or [""]
             passed += sum(int(n) for n in re.findall(r"(\d+) passed", tail[0]))
