@@ -82,6 +82,8 @@ class Dataset:
     - folder: the folder the archive unpacks to (top-level member), placed in the data root
     - required: files that must exist inside `folder` for the dataset to count as present
     - synthetic: optional function(dest_folder, per_batch) writing a generated stand-in
+    - synthetic_current: optional function(folder, per_batch) -> True when the stand-in
+      already in `folder` needs no rewrite (default: CIFAR-10's per-batch count matches)
     - prepare: optional function(dataset, data_root, args) replacing the generic
       download + verify + extract (use it for datasets that need more)
     - notes: one line for --list
@@ -94,6 +96,7 @@ class Dataset:
     folder: str
     required: Sequence[str] = ()
     synthetic: Optional[Callable] = None
+    synthetic_current: Optional[Callable] = None
     prepare: Optional[Callable] = None
     notes: str = ""
 
@@ -113,6 +116,22 @@ def _write_synthetic_cifar10(dest, per_batch):
     return write_synthetic_cifar10(dest, per_batch=per_batch)
 
 
+def _coco(fn_name, *fn_args):
+    """Call a function of datasets/coco_captioning.py (COCO captioning: verification, synthetic set)."""
+    sys.path.insert(0, HERE)
+    try:
+        import coco_captioning
+        return getattr(coco_captioning, fn_name)(*fn_args)
+    except ImportError as e:
+        raise DatasetError(
+            f"the COCO captioning step needs numpy and h5py, which this Python ({sys.executable}) lacks "
+            f"({e}).\nRun it with the course's .venv: `.venv/bin/python datasets/get_datasets.py "
+            "coco_captioning`.") from None
+    finally:
+        if HERE in sys.path:
+            sys.path.remove(HERE)
+
+
 REGISTRY = {
     "cifar10": Dataset(
         name="cifar10",
@@ -126,8 +145,30 @@ REGISTRY = {
         synthetic=_write_synthetic_cifar10,
         notes="CIFAR-10, python version (60,000 32x32 images, 10 classes; 163 MiB)",
     ),
+    "coco_captioning": Dataset(
+        name="coco_captioning",
+        url="http://cs231n.stanford.edu/coco_captioning.zip",
+        filename="coco_captioning.zip",
+        size=None,                   # nothing published: coco_captioning.py checks CRCs and arrays
+        md5=None,
+        folder="coco_captioning",
+        required=("coco2014_captions.h5", "coco2014_vocab.json",
+                  "train2014_vgg16_fc7.h5", "val2014_vgg16_fc7.h5",
+                  "train2014_vgg16_fc7_pca.h5", "val2014_vgg16_fc7_pca.h5",
+                  "train2014_urls.txt", "val2014_urls.txt"),
+        synthetic=lambda dest, per_batch: _coco("write_synthetic", dest, per_batch),
+        synthetic_current=lambda folder, per_batch: _coco("synthetic_is_current", folder, per_batch),
+        prepare=lambda ds, root, args: _coco("prepare", ds, root, args, _namespace()),
+        notes="COCO 2014 captions with VGG-16 fc7 features, the course's preprocessed set (assignment 3; ~1 GB)",
+    ),
 }
 DEFAULT_DATASETS = ["cifar10"]
+
+
+def _namespace():
+    """This script's functions and error classes, for dataset modules' prepare functions."""
+    import types
+    return types.SimpleNamespace(**globals())
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -560,16 +601,18 @@ def prepare_synthetic(ds, root, per_batch, force=False):
     if ds.synthetic is None:
         raise DatasetError(f"{ds.name} has no synthetic stand-in; it must be downloaded")
     final = os.path.join(root, ds.folder)
+    what = f"{per_batch} images per batch" if ds.synthetic_current is None else "default size"
     if os.path.exists(final):
         if is_complete(ds, final) and not is_synthetic_folder(final):
             say(f"{ds.name}: the REAL dataset is at {final}; not replacing it with synthetic data.\n"
                 "  Use --data-dir (or $CS231N_DATASETS) to write the synthetic set elsewhere.")
             return "present"
-        if is_complete(ds, final) and not force and _synthetic_per_batch(final) == per_batch:
-            say(f"{ds.name}: the synthetic stand-in ({per_batch} images per batch) is already at "
-                f"{final}; nothing to do.")
+        current = (ds.synthetic_current(final, per_batch) if ds.synthetic_current
+                   else _synthetic_per_batch(final) == per_batch)
+        if is_complete(ds, final) and not force and current:
+            say(f"{ds.name}: the synthetic stand-in ({what}) is already at {final}; nothing to do.")
             return "present"
-    say(f"{ds.name}: writing the SYNTHETIC stand-in ({per_batch} images per batch) to {final}")
+    say(f"{ds.name}: writing the SYNTHETIC stand-in ({what}) to {final}")
     t0 = time.time()
     tmp = tempfile.mkdtemp(prefix=f".tmp-{ds.folder}-", dir=root)
     try:
