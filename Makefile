@@ -4,6 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.requirements-installed
 ASSIGNMENTS := assignment1 assignment2 assignment3
+# what `make data` (and so `make lab` / `make test`) prepares; offline each falls back to synthetic
+DATASETS ?= cifar10 coco_captioning
 
 .PHONY: help venv data lab test test-units test-tools test-release test-notebooks \
         release grade gradescope notebooks bench clean
@@ -11,7 +13,7 @@ ASSIGNMENTS := assignment1 assignment2 assignment3
 help:
 	@echo "make lab         set up (.venv + datasets) and start JupyterLab"
 	@echo "make test        set up, then all tests, release validation, smoke notebook runs"
-	@echo "make data        download CIFAR-10 (or write the synthetic stand-in when offline)"
+	@echo "make data        download CIFAR-10 and COCO captioning (synthetic stand-ins when offline)"
 	@echo "make release     build the student release under build/release/"
 	@echo "make grade A=1 SUBMISSION=path.zip   grade a submission (Gradescope results.json)"
 	@echo "make gradescope A=1  build the Gradescope autograder zip under build/gradescope/"
@@ -29,7 +31,7 @@ $(STAMP): requirements.txt
 venv: $(STAMP)
 
 data: $(STAMP)
-	$(PY) datasets/get_datasets.py
+	$(PY) datasets/get_datasets.py $(DATASETS)
 
 lab: venv data
 	$(VENV)/bin/jupyter lab --notebook-dir=.
