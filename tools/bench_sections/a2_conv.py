@@ -1,0 +1,225 @@
+"""Benchmark section a2_conv: numpy fast conv/pool layers against PyTorch on the CPU, and one CNN epoch.
+
+Runs with assignment2/ as working directory (tools/bench.py). Every time is the median of
+several repeats after a warm-up call; torch uses as many threads as there are cores and the
+same dtype as ours. Metrics (ratios are our time / torch's time, lower is better):
+
+  a2.conv.<shape>.<dtype>.fwd_ratio_vs_torch, ...fwdbwd_ratio_vs_torch   targets: <= 1.0 float64, <= 1.5 float32
+  a2.conv.<shape>.<dtype>.fwd_ms / fwdbwd_ms / torch_fwd_ms / torch_fwdbwd_ms
+  a2.numpy_gemm_gflops.<dtype>, a2.conv.fwd_gflops_large.<dtype>, a2.conv.fwd_gemm_fraction_large.<dtype>  (>= 0.40)
+  a2.pool.<dtype>.fwdbwd_ratio_vs_torch   (<= 2)
+  a2.conv.speedup_vs_naive                (first shape, float64, forward; >= 200)
+  a2.cnn.epoch_seconds, a2.cnn.torch_epoch_seconds, a2.cnn.epoch_ratio_vs_torch (<= 2.5),
+  a2.cnn.train_acc_1epoch, a2.cnn.val_acc_1epoch (>= 0.42 both; ThreeLayerConvNet, batch 50,
+  float32, Adam 1e-3, 49,000 training images; train accuracy on 1,000 of them, as the Solver does)
+
+Set A2_CONV_BENCH_QUICK=1 to skip the CNN epoch (the layer timings take about a minute).
+"""
+import os
+import time
+
+import numpy as np
+
+SHAPES = {
+    # name: (N, C, H, W, F, K, stride, pad)
+    "n100_c3_31x31_f25_k3_s2": (100, 3, 31, 31, 25, 3, 2, 1),
+    "n50_c3_32x32_f32_k7_s1": (50, 3, 32, 32, 32, 7, 1, 3),
+    "n64_c64_32x32_f64_k3_s1": (64, 64, 32, 32, 64, 3, 1, 1),
+}
+LARGE = "n64_c64_32x32_f64_k3_s1"
+
+
+def _median_time(fn, repeats=7, warmup=1):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def _bench_conv(torch, metrics):
+    from cs231n.fast_layers import conv_forward_fast, conv_backward_fast
+    F_ = torch.nn.functional
+    for dtype in ("float64", "float32"):
+        for name, (N, C, H, W, F, K, s, p) in SHAPES.items():
+            rng = np.random.default_rng(0)
+            x = rng.standard_normal((N, C, H, W)).astype(dtype)
+            w = rng.standard_normal((F, C, K, K)).astype(dtype)
+            b = rng.standard_normal(F).astype(dtype)
+            cp = {"stride": s, "pad": p}
+            out, _ = conv_forward_fast(x, w, b, cp)
+            dout = rng.standard_normal(out.shape).astype(dtype)
+            repeats = 5 if name == LARGE else 9
+
+            t_fwd = _median_time(lambda: conv_forward_fast(x, w, b, cp), repeats)
+            t_fb = _median_time(lambda: conv_backward_fast(dout, conv_forward_fast(x, w, b, cp)[1]), repeats)
+
+            xt = torch.from_numpy(x).requires_grad_()
+            wt = torch.from_numpy(w).requires_grad_()
+            bt = torch.from_numpy(b).requires_grad_()
+            dt = torch.from_numpy(dout)
+
+            def torch_fwd():
+                with torch.no_grad():
+                    F_.conv2d(xt, wt, bt, stride=s, padding=p)
+
+            def torch_fwdbwd():
+                xt.grad = wt.grad = bt.grad = None
+                F_.conv2d(xt, wt, bt, stride=s, padding=p).backward(dt)
+
+            tt_fwd = _median_time(torch_fwd, repeats)
+            tt_fb = _median_time(torch_fwdbwd, repeats)
+            key = f"a2.conv.{name}.{dtype}"
+            metrics[f"{key}.fwd_ms"] = round(t_fwd * 1e3, 3)
+            metrics[f"{key}.fwdbwd_ms"] = round(t_fb * 1e3, 3)
+            metrics[f"{key}.torch_fwd_ms"] = round(tt_fwd * 1e3, 3)
+            metrics[f"{key}.torch_fwdbwd_ms"] = round(tt_fb * 1e3, 3)
+            metrics[f"{key}.fwd_ratio_vs_torch"] = round(t_fwd / tt_fwd, 3)
+            metrics[f"{key}.fwdbwd_ratio_vs_torch"] = round(t_fb / tt_fb, 3)
+            if name == LARGE:
+                Ho = 1 + (H + 2 * p - K) // s
+                flops = 2.0 * N * F * C * K * K * Ho * Ho
+                metrics[f"a2.conv.fwd_gflops_large.{dtype}"] = round(flops / t_fwd / 1e9, 2)
+
+
+def _bench_gemm(metrics):
+    for dtype in ("float64", "float32"):
+        a = np.random.default_rng(0).standard_normal((2048, 2048)).astype(dtype)
+        t = _median_time(lambda: a @ a, 5)
+        metrics[f"a2.numpy_gemm_gflops.{dtype}"] = round(2.0 * 2048 ** 3 / t / 1e9, 2)
+        if f"a2.conv.fwd_gflops_large.{dtype}" in metrics:
+            metrics[f"a2.conv.fwd_gemm_fraction_large.{dtype}"] = round(
+                metrics[f"a2.conv.fwd_gflops_large.{dtype}"] / metrics[f"a2.numpy_gemm_gflops.{dtype}"], 3)
+
+
+def _bench_pool(torch, metrics):
+    from cs231n.fast_layers import max_pool_forward_fast, max_pool_backward_fast
+    pp = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    for dtype in ("float64", "float32"):
+        x = np.random.default_rng(0).standard_normal((50, 32, 32, 32)).astype(dtype)   # the CNN's pool
+        out, _ = max_pool_forward_fast(x, pp)
+        dout = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
+        t = _median_time(lambda: max_pool_backward_fast(dout, max_pool_forward_fast(x, pp)[1]), 9)
+        xt = torch.from_numpy(x).requires_grad_()
+        dt = torch.from_numpy(dout)
+
+        def torch_fb():
+            xt.grad = None
+            torch.nn.functional.max_pool2d(xt, 2, 2).backward(dt)
+
+        tt = _median_time(torch_fb, 9)
+        metrics[f"a2.pool.{dtype}.fwdbwd_ms"] = round(t * 1e3, 3)
+        metrics[f"a2.pool.{dtype}.torch_fwdbwd_ms"] = round(tt * 1e3, 3)
+        metrics[f"a2.pool.{dtype}.fwdbwd_ratio_vs_torch"] = round(t / tt, 3)
+    # overlapping windows (3x3, stride 2) are correct but slower; reported, no target
+    x = np.random.default_rng(0).standard_normal((50, 32, 31, 31))
+    pp3 = {"pool_height": 3, "pool_width": 3, "stride": 2}
+    out, _ = max_pool_forward_fast(x, pp3)
+    dout = np.ones_like(out)
+    metrics["a2.pool.overlap3s2.float64.fwdbwd_ms"] = round(1e3 * _median_time(
+        lambda: max_pool_backward_fast(dout, max_pool_forward_fast(x, pp3)[1]), 5), 3)
+
+
+def _bench_naive(metrics):
+    from cs231n.fast_layers import conv_forward_fast
+    from cs231n.layers import conv_forward_naive
+    N, C, H, W, F, K, s, p = SHAPES["n100_c3_31x31_f25_k3_s2"]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((N, C, H, W))
+    w = rng.standard_normal((F, C, K, K))
+    b = rng.standard_normal(F)
+    cp = {"stride": s, "pad": p}
+    t0 = time.perf_counter()
+    out_naive, _ = conv_forward_naive(x, w, b, cp)
+    t_naive = time.perf_counter() - t0
+    t_fast = _median_time(lambda: conv_forward_fast(x, w, b, cp), 9)
+    out_fast, _ = conv_forward_fast(x, w, b, cp)
+    rel = np.max(np.abs(out_naive - out_fast) / np.maximum(1e-8, np.abs(out_naive) + np.abs(out_fast)))
+    metrics["a2.conv.naive_fwd_seconds"] = round(t_naive, 3)
+    metrics["a2.conv.speedup_vs_naive"] = round(t_naive / t_fast, 1)
+    metrics["a2.conv.fast_vs_naive_rel_error"] = float(f"{rel:.3g}")
+
+
+def _torch_epoch(torch, data, num_iters, batch_size, seed):
+    """The same net, initialisation scale, optimizer, batch size and sampling in PyTorch float32."""
+    nn = torch.nn
+    torch.manual_seed(seed)
+    net = nn.Sequential(nn.Conv2d(3, 32, 7, padding=3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                        nn.Linear(32 * 16 * 16, 100), nn.ReLU(), nn.Linear(100, 10))
+    with torch.no_grad():
+        for m in net:
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                m.weight.normal_(0.0, 1e-3)
+                m.bias.zero_()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    X = torch.from_numpy(data["X_train"])
+    y = torch.from_numpy(data["y_train"].astype(np.int64))
+    rng = np.random.default_rng(seed)
+    t0 = time.perf_counter()
+    for _ in range(num_iters):
+        idx = torch.from_numpy(rng.choice(len(X), batch_size))
+        loss = nn.functional.cross_entropy(net(X[idx]), y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    seconds = time.perf_counter() - t0
+    with torch.no_grad():
+        sub = rng.choice(len(X), 1000, replace=False)
+        train_acc = (net(X[sub]).argmax(1) == y[sub]).float().mean().item()
+        val_acc = (net(torch.from_numpy(data["X_val"])).argmax(1).numpy() == data["y_val"]).mean()
+    return seconds, train_acc, float(val_acc)
+
+
+def _bench_cnn(torch, metrics):
+    from cs231n.classifiers.cnn import ThreeLayerConvNet
+    from cs231n.data_utils import get_CIFAR10_data
+    from cs231n.solver import Solver
+    data = get_CIFAR10_data()
+    data = {k: v for k, v in data.items() if k.startswith(("X_train", "y_train", "X_val", "y_val"))}
+    batch_size = 50
+    num_iters = len(data["X_train"]) // batch_size
+    np.random.seed(0)
+    model = ThreeLayerConvNet(weight_scale=1e-3, hidden_dim=100, reg=0.0, dtype=np.float32)
+    solver = Solver(model, data, update_rule="adam", optim_config={"learning_rate": 1e-3},
+                    num_epochs=1, batch_size=batch_size, verbose=False, seed=0)
+    t0 = time.perf_counter()
+    for _ in range(num_iters):
+        solver._step()
+    seconds = time.perf_counter() - t0
+    train_acc = solver.check_accuracy(data["X_train"], data["y_train"], num_samples=1000)
+    val_acc = solver.check_accuracy(data["X_val"], data["y_val"])
+    t_seconds, t_train, t_val = _torch_epoch(torch, data, num_iters, batch_size, seed=0)
+    metrics["a2.cnn.epoch_seconds"] = round(seconds, 2)
+    metrics["a2.cnn.torch_epoch_seconds"] = round(t_seconds, 2)
+    metrics["a2.cnn.epoch_ratio_vs_torch"] = round(seconds / t_seconds, 3)
+    metrics["a2.cnn.train_acc_1epoch"] = round(float(train_acc), 4)
+    metrics["a2.cnn.val_acc_1epoch"] = round(float(val_acc), 4)
+    metrics["a2.cnn.torch_train_acc_1epoch"] = round(t_train, 4)
+    metrics["a2.cnn.torch_val_acc_1epoch"] = round(t_val, 4)
+
+
+def run():
+    import torch
+    threads = os.cpu_count() or 1
+    torch.set_num_threads(threads)
+    metrics = {"a2.conv.torch_threads": threads}
+    stages = [("conv layers vs torch", _bench_conv, (torch, metrics)), ("numpy GEMM", _bench_gemm, (metrics,)),
+              ("max pool vs torch", _bench_pool, (torch, metrics)), ("naive conv", _bench_naive, (metrics,))]
+    if os.environ.get("A2_CONV_BENCH_QUICK", "") not in ("1", "true", "yes"):
+        stages.append(("ThreeLayerConvNet epoch, ours and torch's", _bench_cnn, (torch, metrics)))
+    for label, fn, args in stages:
+        t0 = time.perf_counter()
+        print(f"   a2_conv: {label} ...", end="", flush=True)
+        fn(*args)
+        print(f" {time.perf_counter() - t0:.0f} s", flush=True)
+    return metrics
+
+
+if __name__ == "__main__":
+    import sys
+    sys.path.insert(0, os.getcwd())      # run from assignment2/, as tools/bench.py does
+    for k, v in sorted(run().items()):
+        print(f"{k:55s} {v}")
