@@ -54,8 +54,9 @@ class Solver(object):
     Checkpoints and resuming: with checkpoint_name='runs/net', the solver writes
     runs/net_epoch_<e>.npz at the end of every epoch e, atomically (a temporary
     file renamed into place, so an interrupted write never leaves a broken
-    checkpoint). A checkpoint holds the parameters, the update rule's state
-    (e.g. momentum velocities), the histories, the best parameters so far and
+    checkpoint). A checkpoint holds the parameters, the batchnorm running
+    averages (model.bn_params), the update rule's state (e.g. momentum
+    velocities), the histories, the best parameters so far and
     the state of the solver's random number generator, in a plain .npz that is
     loaded with allow_pickle=False. To continue a run:
 
@@ -184,6 +185,7 @@ class Solver(object):
         self.t = 0  # iterations done so far
         self.best_val_acc = 0
         self.best_params = {}
+        self.best_state = {}
         self.loss_history = []
         self.train_acc_history = []
         self.val_acc_history = []
@@ -217,6 +219,32 @@ class Solver(object):
             self.model.params[p] = next_w
             self.optim_configs[p] = next_config
 
+    # ------------------------------------------------------------------ model state
+
+    def _model_state(self):
+        """
+        Copies of the arrays a model keeps outside `params`: the batchnorm running
+        averages in `model.bn_params` (a list of dicts), keyed '<layer>/<name>'.
+        They must travel with the parameters (best model, checkpoints), or a restored
+        model would normalise with statistics from another point in training.
+        """
+        state = {}
+        for i, bn_param in enumerate(getattr(self.model, "bn_params", None) or []):
+            for k, v in bn_param.items():
+                if isinstance(v, np.ndarray):
+                    state[f"{i}/{k}"] = v.copy()
+        return state
+
+    def _set_model_state(self, state):
+        """Put arrays from _model_state() back into the model's bn_params."""
+        bn_params = getattr(self.model, "bn_params", None) or []
+        for key, v in state.items():
+            i, k = key.split("/", 1)
+            if int(i) >= len(bn_params):
+                raise ValueError(f"saved batchnorm state {key!r} does not fit a model with "
+                                 f"{len(bn_params)} normalisation layers: build the same model")
+            bn_params[int(i)][k] = np.array(v, copy=True)
+
     # ------------------------------------------------------------------ checkpoints
 
     def _checkpoint_path(self, epoch):
@@ -248,6 +276,10 @@ class Solver(object):
             arrays[f"params/{p}"] = np.asarray(w)
         for p, w in self.best_params.items():
             arrays[f"best/{p}"] = np.asarray(w)
+        for k, v in self._model_state().items():
+            arrays[f"state/{k}"] = v
+        for k, v in self.best_state.items():
+            arrays[f"beststate/{k}"] = v
         for p, config in self.optim_configs.items():
             scalars = {}
             for k, v in config.items():
@@ -316,6 +348,8 @@ class Solver(object):
 
         self.model.params.update(params)
         self.best_params = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("best/")}
+        self._set_model_state({k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("state/")})
+        self.best_state = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("beststate/")}
         self.optim_configs = {}
         for p in self.model.params:
             config = dict(meta["optim_scalars"].get(p, {}))
@@ -423,6 +457,7 @@ class Solver(object):
                 if val_acc > self.best_val_acc or not self.best_params:
                     self.best_val_acc = val_acc
                     self.best_params = {k: v.copy() for k, v in self.model.params.items()}
+                    self.best_state = self._model_state()
 
                 if epoch_end:
                     self._save_checkpoint()
@@ -431,3 +466,4 @@ class Solver(object):
         # At the end of training swap the best params into the model
         if self.best_params:
             self.model.params = {k: v.copy() for k, v in self.best_params.items()}
+            self._set_model_state(self.best_state)

@@ -27,6 +27,7 @@ def _run(data, rule, lr, **kw):
     ("rmsprop", 1e-3, {}),
     ("adam", 1e-3, {}),
     ("adam", 1e-3, {"normalization": "layernorm", "dropout_keep_ratio": 0.7}),
+    ("adam", 1e-3, {"normalization": "batchnorm"}),
 ])
 def test_checkpoint_then_resume_equals_uninterrupted(tmp_path, rule, lr, net):
     data = _data()
@@ -43,6 +44,26 @@ def test_checkpoint_then_resume_equals_uninterrupted(tmp_path, rule, lr, net):
     solver.train()
     for k in full_model.params:
         assert np.max(np.abs(model.params[k] - full_model.params[k])) <= 1e-12, f"parameter {k} differs after resume"
+    for i, bn in enumerate(full_model.bn_params):
+        for k, v in bn.items():
+            if isinstance(v, np.ndarray):
+                assert np.max(np.abs(model.bn_params[i][k] - v)) <= 1e-12, f"bn_params[{i}][{k!r}] differs after resume"
     assert solver.loss_history == full.loss_history
     assert solver.val_acc_history == full.val_acc_history
     assert full.loss_history[-1] < full.loss_history[0], "training should lower the loss"
+
+
+@pytest.mark.points(1)
+def test_best_model_keeps_its_batchnorm_statistics():
+    """After train(), the model holds the best epoch's parameters AND that epoch's running averages."""
+    data = _data()
+    model, solver = _run(data, "adam", 1e-2, net={"normalization": "batchnorm"})
+    solver.train()
+    best_epoch = int(np.argmax(solver.val_acc_history))
+    assert solver.best_state, "the Solver should record the batchnorm running averages of the best model"
+    for key, v in solver.best_state.items():
+        i, k = key.split("/", 1)
+        assert np.array_equal(model.bn_params[int(i)][k], v)
+    # the restored model reproduces the best validation accuracy it was chosen for
+    acc = solver.check_accuracy(data["X_val"], data["y_val"])
+    assert acc == solver.val_acc_history[best_epoch] == solver.best_val_acc
