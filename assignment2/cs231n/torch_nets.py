@@ -206,7 +206,7 @@ def random_crop_flip(x, padding=4, flip=True, generator=None):
 
 CHALLENGE_BATCH_SIZE = 256        # batch size of the reference challenge run (change it if you like)
 
-def make_challenge_model(num_classes=10, widths=(16, 32, 64, 128)):
+def make_challenge_model(num_classes=10, widths=(24, 48, 96, 192)):
     """Your CIFAR-10 model for the challenge (open-ended; the reference is described below).
 
     Reference: a stem conv-BN-ReLU, then three blocks of
