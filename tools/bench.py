@@ -43,6 +43,21 @@ def data_kind():
     return "cifar10"
 
 
+def median_seconds(fn, repeats=3, warmup=0):
+    """Median wall time of fn() over `repeats` calls, after `warmup` untimed calls.
+
+    For the sections: `from bench import median_seconds` (tools/ is on their path)."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return times[len(times) // 2]
+
+
 def section_files(only):
     files = sorted(glob.glob(os.path.join(SECTIONS, "a[0-9]_*.py")))
     if only:

@@ -3,20 +3,13 @@ import time
 
 import numpy as np
 
+from bench import median_seconds  # tools/bench.py (tools/ is on the path of a section)
+
 from cs231n.classifiers import KNearestNeighbor
 from cs231n.data_utils import get_CIFAR10_raw
 
 K_CHOICES = [1, 3, 5, 8, 10, 12, 15, 20, 50, 100]
 NUM_FOLDS = 5
-
-
-def median_seconds(fn, repeats=3):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def run():

@@ -20,6 +20,8 @@ import time
 
 import numpy as np
 
+from bench import median_seconds  # tools/bench.py (tools/ is on the path of a section)
+
 SHAPES = {
     # name: (N, C, H, W, F, K, stride, pad)
     "n100_c3_31x31_f25_k3_s2": (100, 3, 31, 31, 25, 3, 2, 1),
@@ -30,14 +32,7 @@ LARGE = "n64_c64_32x32_f64_k3_s1"
 
 
 def _median_time(fn, repeats=7, warmup=1):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+    return median_seconds(fn, repeats=repeats, warmup=warmup)
 
 
 def _bench_conv(torch, metrics):

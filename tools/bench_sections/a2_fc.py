@@ -4,6 +4,8 @@ import time
 
 import numpy as np
 
+from bench import median_seconds  # tools/bench.py (tools/ is on the path of a section)
+
 from cs231n.classifiers.fc_net import FullyConnectedNet
 from cs231n.data_utils import get_CIFAR10_data
 from cs231n.layers import batchnorm_backward, batchnorm_backward_alt, batchnorm_forward
@@ -19,15 +21,6 @@ MAX_EPOCHS_TO_50 = 10
 def cifar10_dir():
     root = os.environ.get("CS231N_DATASETS") or os.path.join("..", "datasets")
     return os.path.join(root, "cifar-10-batches-py")
-
-
-def median_seconds(fn, repeats=7):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def bn_speedup():
