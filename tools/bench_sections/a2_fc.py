@@ -54,8 +54,9 @@ def train_images_per_s(data, batch_size=200, steps=40):
 
 
 def refresh_batchnorm_statistics(model, X, y, num_batches=50, batch_size=200):
-    """As in the notebook: the Solver swaps in the best epoch's params, not its batchnorm running
-    averages; recompute those for the current weights with training-mode passes."""
+    """As in the notebook: re-estimate the batchnorm running averages for the final weights with
+    training-mode passes (the Solver restores the best epoch's averages, which were accumulated
+    while the weights were still moving)."""
     for bn_param in model.bn_params:
         bn_param.pop("running_mean", None)
         bn_param.pop("running_var", None)
