@@ -5,7 +5,7 @@ naive versions in ConvolutionalNetworks.ipynb. They follow the same contract as 
 layers in layers.py and give the same numbers (to rounding), for every stride, padding and
 filter size the naive versions accept, in float32 and float64 (the input's dtype is kept).
 
-How the convolution works (im2col without Python loops):
+How the convolution works (im2col without Python loops over images or positions):
   * the zero-padded input xp (N, C, Hp, Wp) is viewed, without copying, as an array of
     shape (N, C, HH, WW, H_out, W_out) with `numpy.lib.stride_tricks.as_strided`: element
     [n, c, i, j, y, x] is xp[n, c, y*stride + i, x*stride + j];
@@ -14,9 +14,11 @@ How the convolution works (im2col without Python loops):
     with the filters (F, C*HH*WW) (one large GEMM is faster than N small ones);
   * the backward pass reuses the columns: dw = dout (F, N*H_out*W_out) times cols^T
     (one GEMM), and dx = (filters^T times dout), whose HH*WW filter-offset slices are
-    added back into the padded input (a loop over the small filter window, no np.add.at).
+    added back into dx, each clipped to the rows and columns that are not padding (a loop
+    over the small filter window; no padded gradient is allocated, no np.add.at).
 Memory: the column matrix is the one large allocation, about HH*WW/stride^2 times the
-input; it stays in the cache until the backward pass. No im2col copy is made for pooling.
+input; it stays in the cache until the backward pass. A 1x1 convolution with stride 1 and
+no padding uses the input itself as its columns (no copy). No copy is made for pooling.
 """
 import sys
 
@@ -58,12 +60,6 @@ def _empty(shape, dtype):
     return a
 
 
-def _zeros(shape, dtype):
-    a = _empty(shape, dtype)
-    a.fill(0)
-    return a
-
-
 def clear_workspace():
     """Release the arrays the fast layers keep for reuse (they are re-created when needed)."""
     _POOL.clear()
@@ -90,6 +86,26 @@ def _window_view(xp, HH, WW, stride, Ho, Wo):
                       strides=(sN, sC, sH, sW, stride * sH, stride * sW), writeable=False)
 
 
+def _pad(x, pad):
+    """x zero-padded by `pad` on each side of H and W: (N, C, H+2*pad, W+2*pad), in a reused buffer."""
+    N, C, H, W = x.shape
+    xp = _empty((N, C, H + 2 * pad, W + 2 * pad), x.dtype)
+    xp[:, :, :pad] = 0
+    xp[:, :, -pad:] = 0
+    xp[:, :, pad:-pad, :pad] = 0
+    xp[:, :, pad:-pad, -pad:] = 0
+    xp[:, :, pad:-pad, pad:-pad] = x
+    return xp
+
+
+def _clip(n_out, size, k, stride, pad):
+    """For filter offset k: the output indices [lo, hi) whose input index o*stride + k - pad
+    lies inside [0, size), and the first such input index."""
+    lo = max(0, -(-(pad - k) // stride))
+    hi = min(n_out, (size - 1 + pad - k) // stride + 1)
+    return lo, hi, lo * stride + k - pad
+
+
 def conv_forward_fast(x, w, b, conv_param):
     """
     Fast forward pass of a convolutional layer (same result as conv_forward_naive).
@@ -105,11 +121,12 @@ def conv_forward_fast(x, w, b, conv_param):
       W' = 1 + (W + 2*pad - WW) // stride, in x's dtype (float32 stays float32)
     - cache: (x, w, b, conv_param, cols) for conv_backward_fast
 
-    Allocates: the padded input (N, C, H+2*pad, W+2*pad) when pad > 0; the column matrix
-    cols (C*HH*WW, N*H'*W'), the one copy of the strided window view, kept in the cache for
-    the backward pass; the GEMM result (F, N*H'*W') and the output. A 1x1 filter with
-    stride 1 and no padding needs no columns: the input, reshaped (a view), is multiplied
-    image by image.
+    Allocates: the padded input (N, C, H+2*pad, W+2*pad) when pad > 0 (freed on return);
+    the column matrix cols (C*HH*WW, N*H'*W'), the one copy of the strided window view,
+    kept in the cache for the backward pass; the GEMM result (F, N*H'*W') and the output
+    (all from the workspace: arrays nothing refers to any more are reused).
+    A 1x1 filter with stride 1 and no padding needs no columns: the input, reshaped (a
+    view), is multiplied image by image.
     """
     x = np.asarray(x)
     assert x.ndim == 4 and w.ndim == 4, f"need x (N, C, H, W) and w (F, C, HH, WW), got {x.shape} and {w.shape}"
@@ -120,45 +137,46 @@ def conv_forward_fast(x, w, b, conv_param):
     stride, pad = conv_param.get("stride", 1), conv_param.get("pad", 0)
     Ho, Wo = _conv_out_size(H, W, HH, WW, stride, pad)
     dtype = np.result_type(x.dtype, np.float32)
-    x = x.astype(dtype, copy=False)
+    x = np.ascontiguousarray(x, dtype=dtype)
     K, P = C * HH * WW, Ho * Wo
-
     w2 = w.reshape(F, K).astype(dtype, copy=False)
+    bias = b.astype(dtype, copy=False)
+
     if HH == 1 and WW == 1 and stride == 1 and pad == 0:
         # a 1x1 convolution is a matrix product per image: x itself (reshaped) is the column matrix
-        x3 = np.ascontiguousarray(x).reshape(N, C, P)
-        out = np.matmul(w2, x3)                                   # (N, F, P): N GEMMs (F,C)x(C,P)
-        out += b.astype(dtype, copy=False)[None, :, None]
+        out = np.matmul(w2, x.reshape(N, C, P))                   # (N, F, P): N GEMMs (F,C)x(C,P)
+        out += bias[:, None]
         return out.reshape(N, F, Ho, Wo), (x, w, b, conv_param, None)
 
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
+    xp = _pad(x, pad) if pad else x
     # cols[c, i, j, n, y, x] = xp[n, c, y*stride + i, x*stride + j]: one GEMM does every image
     cols = _empty((C, HH, WW, N, Ho, Wo), dtype)
     cols[...] = _window_view(xp, HH, WW, stride, Ho, Wo).transpose(1, 2, 3, 0, 4, 5)
     cols = cols.reshape(K, N * P)
 
-    out2 = np.matmul(w2, cols, out=_empty((F, N * P), dtype))  # one GEMM (F,K)x(K,N*P)
+    out2 = np.matmul(w2, cols, out=_empty((F, N * P), dtype))    # one GEMM (F,K)x(K,N*P)
     out = _empty((N, F, P), dtype)
-    np.add(out2.reshape(F, N, P).transpose(1, 0, 2), b.astype(dtype, copy=False)[None, :, None], out=out)
-    cache = (x, w, b, conv_param, cols)
-    return out.reshape(N, F, Ho, Wo), cache
+    np.add(out2.reshape(F, N, P).transpose(1, 0, 2), bias[:, None], out=out)
+    return out.reshape(N, F, Ho, Wo), (x, w, b, conv_param, cols)
 
 
-def conv_backward_fast(dout, cache):
+def conv_backward_fast(dout, cache, need_dx=True):
     """
     Fast backward pass of a convolutional layer (same result as conv_backward_naive).
 
     Inputs:
     - dout: Upstream derivatives, of shape (N, F, H', W')
     - cache: the cache from conv_forward_fast
+    - need_dx: False skips the input gradient (dx is then None): a network's first layer
+      needs only dw and db, and dx is the expensive part (a GEMM and the col2im adds)
 
     Returns a tuple of:
-    - dx: Gradient with respect to x, of shape (N, C, H, W)
+    - dx: Gradient with respect to x, of shape (N, C, H, W) (None when need_dx is False)
     - dw: Gradient with respect to w, of shape (F, C, HH, WW)
     - db: Gradient with respect to b, of shape (F,)
 
-    Allocates: dout transposed to (F, N*H'*W'); dcols (C*HH*WW, N*H'*W') (the size of the
-    forward's columns); the padded gradient (C, N, H+2*pad, W+2*pad) and dx.
+    Allocates: dout transposed to (F, N*H'*W'); with dx, dcols (C*HH*WW, N*H'*W') (the size
+    of the forward's columns) and dx.
     """
     x, w, b, conv_param, cols = cache
     N, C, H, W = x.shape
@@ -166,33 +184,48 @@ def conv_backward_fast(dout, cache):
     stride, pad = conv_param.get("stride", 1), conv_param.get("pad", 0)
     Ho, Wo = _conv_out_size(H, W, HH, WW, stride, pad)
     assert dout.shape == (N, F, Ho, Wo), f"dout has shape {dout.shape}, expected {(N, F, Ho, Wo)}"
-    dtype = np.result_type(x.dtype, np.float32)
+    dtype = x.dtype
     K, P = C * HH * WW, Ho * Wo
     w2 = w.reshape(F, K).astype(dtype, copy=False)
+    dout = dout.astype(dtype, copy=False).reshape(N, F, P)
     if cols is None:                                              # the 1x1 path of the forward pass
-        d3 = dout.astype(dtype, copy=False).reshape(N, F, P)
-        x3 = np.ascontiguousarray(x).reshape(N, C, P)
-        db = d3.sum(axis=(0, 2)).astype(b.dtype, copy=False)
-        dw = np.matmul(d3, x3.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape).astype(w.dtype, copy=False)
-        dx = np.matmul(w2.T, d3).reshape(N, C, H, W)
+        x3 = x.reshape(N, C, P)
+        db = dout.sum(axis=(0, 2)).astype(b.dtype, copy=False)
+        dw = np.matmul(dout, x3.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape).astype(w.dtype, copy=False)
+        dx = np.matmul(w2.T, dout).reshape(N, C, H, W) if need_dx else None
         return dx, dw, db
     d2 = _empty((F, N, P), dtype)
-    d2[...] = dout.reshape(N, F, P).transpose(1, 0, 2)
+    d2[...] = dout.transpose(1, 0, 2)
     d2 = d2.reshape(F, N * P)
 
     db = d2.sum(axis=1).astype(b.dtype, copy=False)
     dw = (d2 @ cols.T).reshape(w.shape).astype(w.dtype, copy=False)  # one GEMM (F,NP)x(NP,K)
+    if not need_dx:
+        return None, dw, db
 
     dcols = np.matmul(w2.T, d2, out=_empty((K, N * P), dtype))     # one GEMM (K,F)x(F,NP)
     dcols = dcols.reshape(C, HH, WW, N, Ho, Wo)
-    # col2im: add each filter offset's slice back into the padded gradient
-    dxp = _zeros((C, N, H + 2 * pad, W + 2 * pad), dtype)
-    hs, ws = stride * (Ho - 1) + 1, stride * (Wo - 1) + 1
+    # col2im: dx[n, c, y*s + i - pad, x*s + j - pad] += dcols[c, i, j, n, y, x], offset by
+    # offset, each clipped to the outputs whose input position is not padding
+    offsets = []
     for i in range(HH):
+        ylo, yhi, y0 = _clip(Ho, H, i, stride, pad)
         for j in range(WW):
-            dxp[:, :, i:i + hs:stride, j:j + ws:stride] += dcols[:, i, j]
+            xlo, xhi, x0 = _clip(Wo, W, j, stride, pad)
+            if yhi > ylo and xhi > xlo:
+                full = (ylo, yhi, xlo, xhi) == (0, Ho, 0, Wo) and stride == 1 and (Ho, Wo) == (H, W)
+                offsets.append((full, i, j, ylo, yhi, y0, xlo, xhi, x0))
+    offsets.sort(key=lambda o: not o[0])                            # an offset covering all of dx goes first
     dx = _empty((N, C, H, W), dtype)
-    dx[...] = dxp[:, :, pad:pad + H, pad:pad + W].transpose(1, 0, 2, 3)
+    dxt = dx.transpose(1, 0, 2, 3)                                  # (C, N, H, W) view, written in place
+    if not (offsets and offsets[0][0]):
+        dxt[...] = 0
+    for k, (full, i, j, ylo, yhi, y0, xlo, xhi, x0) in enumerate(offsets):
+        target = dxt[:, :, y0:y0 + (yhi - ylo - 1) * stride + 1:stride, x0:x0 + (xhi - xlo - 1) * stride + 1:stride]
+        if k == 0 and full:
+            target[...] = dcols[:, i, j]
+        else:
+            target += dcols[:, i, j, :, ylo:yhi, xlo:xhi]
     return dx, dw, db
 
 

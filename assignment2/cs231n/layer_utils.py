@@ -117,16 +117,18 @@ def conv_relu_forward(x, w, b, conv_param):
     return out, (conv_cache, relu_cache)
 
 
-def conv_relu_backward(dout, cache):
+def conv_relu_backward(dout, cache, need_dx=True):
     """
     Backward pass for the conv-relu convenience layer.
+
+    need_dx=False skips the input gradient (dx is None), for a network's first layer.
 
     Returns a tuple of:
     - dx, dw, db: gradients with respect to x, w and b
     """
     conv_cache, relu_cache = cache
     da = relu_backward(dout, relu_cache)
-    return conv_backward_fast(da, conv_cache)
+    return conv_backward_fast(da, conv_cache, need_dx=need_dx)
 
 
 def conv_bn_relu_forward(x, w, b, gamma, beta, conv_param, bn_param):
@@ -149,9 +151,11 @@ def conv_bn_relu_forward(x, w, b, gamma, beta, conv_param, bn_param):
     return out, (conv_cache, bn_cache, relu_cache)
 
 
-def conv_bn_relu_backward(dout, cache):
+def conv_bn_relu_backward(dout, cache, need_dx=True):
     """
     Backward pass for the conv-bn-relu convenience layer.
+
+    need_dx=False skips the input gradient (dx is None), for a network's first layer.
 
     Returns a tuple of:
     - dx, dw, db, dgamma, dbeta: gradients with respect to x, w, b, gamma and beta
@@ -159,7 +163,7 @@ def conv_bn_relu_backward(dout, cache):
     conv_cache, bn_cache, relu_cache = cache
     dan = relu_backward(dout, relu_cache)
     da, dgamma, dbeta = spatial_batchnorm_backward(dan, bn_cache)
-    dx, dw, db = conv_backward_fast(da, conv_cache)
+    dx, dw, db = conv_backward_fast(da, conv_cache, need_dx=need_dx)
     return dx, dw, db, dgamma, dbeta
 
 
@@ -182,9 +186,12 @@ def conv_relu_pool_forward(x, w, b, conv_param, pool_param):
     return out, (conv_cache, relu_cache, pool_cache)
 
 
-def conv_relu_pool_backward(dout, cache):
+def conv_relu_pool_backward(dout, cache, need_dx=True):
     """
     Backward pass for the conv-relu-pool convenience layer.
+
+    need_dx=False skips the input gradient (dx is None): a network's first layer needs
+    only dw and db, and dx is the costly part of a convolution's backward pass.
 
     Returns a tuple of:
     - dx, dw, db: gradients with respect to x, w and b
@@ -192,4 +199,4 @@ def conv_relu_pool_backward(dout, cache):
     conv_cache, relu_cache, pool_cache = cache
     ds = max_pool_backward_fast(dout, pool_cache)
     da = relu_backward(ds, relu_cache)
-    return conv_backward_fast(da, conv_cache)
+    return conv_backward_fast(da, conv_cache, need_dx=need_dx)

@@ -50,6 +50,17 @@ def test_conv_fast_forward_and_backward(N, C, H, W, F, HH, WW, stride, pad, dtyp
     assert rel_error(db, num_grad(lambda v: f(x64, w64, v), b64, d64, h=1.0)) < tol
 
 
+def test_conv_fast_backward_without_dx():
+    """need_dx=False (a network's first layer) returns dx None and the same dw, db."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 3, 10, 10)); w = rng.standard_normal((4, 3, 5, 5)); b = rng.standard_normal(4)
+    out, cache = conv_forward_fast(x, w, b, {"stride": 1, "pad": 2})
+    dout = rng.standard_normal(out.shape)
+    _, dw, db = conv_backward_fast(dout, cache)
+    dx0, dw0, db0 = conv_backward_fast(dout, cache, need_dx=False)
+    assert dx0 is None and np.array_equal(dw, dw0) and np.array_equal(db, db0)
+
+
 def test_conv_fast_repeated_calls_do_not_share_memory():
     """The workspace must never hand out an array that a cache or a caller still holds."""
     rng = np.random.default_rng(1)

@@ -6,6 +6,9 @@ same dtype as ours. Metrics (ratios are our time / torch's time, lower is better
 
   a2.conv.<shape>.<dtype>.fwd_ratio_vs_torch, ...fwdbwd_ratio_vs_torch   targets: <= 1.0 float64, <= 1.5 float32
   a2.conv.<shape>.<dtype>.fwd_ms / fwdbwd_ms / torch_fwd_ms / torch_fwdbwd_ms
+  a2.conv.<shape>.<dtype>.gemm_only_fwd_ratio_vs_torch, ...gemm_only_fwdbwd_ratio_vs_torch: numpy's
+      matrix products alone (columns already built) against torch's whole layer: the lowest ratio
+      any im2col design on numpy's BLAS can reach
   a2.numpy_gemm_gflops.<dtype>, a2.conv.fwd_gflops_large.<dtype>, a2.conv.fwd_gemm_fraction_large.<dtype>  (>= 0.40)
   a2.pool.<dtype>.fwdbwd_ratio_vs_torch   (<= 2)
   a2.conv.speedup_vs_naive                (first shape, float64, forward; >= 200)
@@ -65,6 +68,16 @@ def _bench_conv(torch, metrics):
                 xt.grad = wt.grad = bt.grad = None
                 F_.conv2d(xt, wt, bt, stride=s, padding=p).backward(dt)
 
+            # the floor of any im2col design: the matrix products alone, on columns already built
+            cols = conv_forward_fast(x, w, b, cp)[1][4]                          # (K, N*P)
+            w2 = w.reshape(F, -1)
+            d2 = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(F, -1)   # (F, N*P)
+            buf_o = np.empty((F, cols.shape[1]), dtype)
+            buf_c = np.empty(cols.shape, dtype)
+            t_gemm_fwd = _median_time(lambda: np.matmul(w2, cols, out=buf_o), repeats)
+            t_gemm_fb = t_gemm_fwd + _median_time(lambda: (d2 @ cols.T, np.matmul(w2.T, d2, out=buf_c)), repeats)
+            del cols, buf_o, buf_c
+
             tt_fwd = _median_time(torch_fwd, repeats)
             tt_fb = _median_time(torch_fwdbwd, repeats)
             key = f"a2.conv.{name}.{dtype}"
@@ -74,6 +87,8 @@ def _bench_conv(torch, metrics):
             metrics[f"{key}.torch_fwdbwd_ms"] = round(tt_fb * 1e3, 3)
             metrics[f"{key}.fwd_ratio_vs_torch"] = round(t_fwd / tt_fwd, 3)
             metrics[f"{key}.fwdbwd_ratio_vs_torch"] = round(t_fb / tt_fb, 3)
+            metrics[f"{key}.gemm_only_fwd_ratio_vs_torch"] = round(t_gemm_fwd / tt_fwd, 3)
+            metrics[f"{key}.gemm_only_fwdbwd_ratio_vs_torch"] = round(t_gemm_fb / tt_fb, 3)
             if name == LARGE:
                 Ho = 1 + (H + 2 * p - K) // s
                 flops = 2.0 * N * F * C * K * K * Ho * Ho

@@ -6,6 +6,7 @@ best validation accuracy (the Solver does), then evaluates the 10,000 test image
 Quick trials: A2_RESNET_NTRAIN (training images), A2_RESNET_NTEST, A2_RESNET_BUDGET.
 """
 import os
+import sys
 import time
 
 import numpy as np
@@ -34,6 +35,9 @@ def run():
         solver.train()
         epoch_seconds.append(time.time() - t0)
         spent += epoch_seconds[-1]
+        print(f"a2_resnet: epoch {len(epoch_seconds)}: {epoch_seconds[-1]:.0f} s, "
+              f"train acc {solver.train_acc_history[-1]:.3f}, val acc {solver.val_acc_history[-1]:.3f}",
+              file=sys.stderr, flush=True)
         if spent + np.median(epoch_seconds) > budget:
             break
     scores = np.concatenate([model.loss(data["X_test"][i:i + 500]) for i in range(0, len(data["X_test"]), 500)])

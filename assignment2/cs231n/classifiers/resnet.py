@@ -35,11 +35,11 @@ def _conv(x, w, stride, pad):
     return out, (cache, (x.shape, pad))
 
 
-def _conv_backward(dout, cache):
-    """Gradients (dx, dw) of _conv."""
+def _conv_backward(dout, cache, need_dx=True):
+    """Gradients (dx, dw) of _conv (dx is None when need_dx is False)."""
     conv_cache, crop = cache
-    dx, dw, _ = conv_backward_fast(dout, conv_cache)
-    if crop is None:
+    dx, dw, _ = conv_backward_fast(dout, conv_cache, need_dx=need_dx)
+    if crop is None or dx is None:
         return dx, dw
     shape, pad = crop
     H, W = shape[2:]
@@ -219,7 +219,7 @@ class SmallResNet:
                 grads[names[k]] = v
         dh = relu_backward(dh, c_relu0)
         dh, grads["gamma0"], grads["beta0"] = spatial_batchnorm_backward(dh, c_bn0)
-        _, grads["W0"] = _conv_backward(dh, c_conv0)
+        _, grads["W0"] = _conv_backward(dh, c_conv0, need_dx=False)   # no gradient for the images
         for w in weights:
             grads[w] = grads[w] + self.reg * P[w]
         return loss, grads
