@@ -1,8 +1,10 @@
 """Bench a2.numpy_resnet: the numpy SmallResNet (ResNet-8, widths 16-32-64) trained with our Solver for a fixed time budget.
 
-Trains epoch by epoch (Adam, lr decay per epoch) until the next epoch would overrun the budget
-(A2_RESNET_BUDGET seconds, default 1800 = the 30-minute target), keeps the parameters with the
-best validation accuracy (the Solver does), then evaluates the 10,000 test images once.
+Trains epoch by epoch (Adam, lr decay per epoch, random left-right flips) until the next epoch
+would overrun the budget (A2_RESNET_BUDGET seconds, default 1800 = the 30-minute target), keeps
+the parameters with the best validation accuracy (the Solver does), then evaluates the 10,000
+test images once: test_acc averages the scores of each image and its mirror image,
+test_acc_no_mirror uses the image alone.
 Quick trials: A2_RESNET_NTRAIN (training images), A2_RESNET_NTEST, A2_RESNET_BUDGET.
 """
 import os
@@ -11,7 +13,7 @@ import time
 
 import numpy as np
 
-from cs231n.classifiers.resnet import SmallResNet
+from cs231n.classifiers.resnet import SmallResNet, random_flip
 from cs231n.data_utils import get_CIFAR10_data
 from cs231n.solver import Solver
 
@@ -27,7 +29,8 @@ def run():
     model = SmallResNet(filters=(16, 32, 64), reg=1e-4, seed=0)
     train = {k: data[k] for k in ("X_train", "y_train", "X_val", "y_val")}
     solver = Solver(model, train, update_rule="adam", optim_config={"learning_rate": 2e-3}, lr_decay=0.8,
-                    batch_size=100, num_epochs=1, print_every=0, verbose=False)
+                    batch_size=100, num_epochs=1, print_every=0, verbose=False, seed=0,
+                    augment=random_flip)
     epoch_seconds, spent = [], 0.0
     while True:
         t0 = time.time()
@@ -40,10 +43,14 @@ def run():
               file=sys.stderr, flush=True)
         if spent + np.median(epoch_seconds) > budget:
             break
-    scores = np.concatenate([model.loss(data["X_test"][i:i + 500]) for i in range(0, len(data["X_test"]), 500)])
-    test_acc = float(np.mean(scores.argmax(1) == data["y_test"]))
+    X_test = data["X_test"]
+    scores = np.concatenate([model.loss(X_test[i:i + 500]) for i in range(0, len(X_test), 500)])
+    mirror = np.concatenate([model.loss(X_test[i:i + 500, :, :, ::-1]) for i in range(0, len(X_test), 500)])
+    test_acc_single = float(np.mean(scores.argmax(1) == data["y_test"]))
+    test_acc = float(np.mean((scores + mirror).argmax(1) == data["y_test"]))
     return {
         "a2.numpy_resnet.test_acc": round(test_acc, 4),
+        "a2.numpy_resnet.test_acc_no_mirror": round(test_acc_single, 4),
         "a2.numpy_resnet.best_val_acc": round(float(solver.best_val_acc), 4),
         "a2.numpy_resnet.epochs": len(epoch_seconds),
         "a2.numpy_resnet.n_train": n_train,
