@@ -58,6 +58,27 @@ def median_seconds(fn, repeats=3, warmup=0):
     return times[len(times) // 2]
 
 
+def paired_median_seconds(fns, repeats=9, warmup=2, rounds=3):
+    """Median wall times of several functions, timed in blocks taken in turn.
+
+    Each round runs every function in turn: `warmup` untimed calls, then `repeats` timed
+    calls in a row. Blocks, not single calls, because a library's worker threads keep
+    spinning for a while after a call (OpenBLAS, OpenMP) and would slow down the other
+    library's next call; rounds, because a shared machine's speed drifts during a run and
+    timing one function entirely before the other would turn that drift into a false ratio.
+    Returns a list of medians (over all rounds), one per function."""
+    times = [[] for _ in fns]
+    for _ in range(rounds):
+        for fn, ts in zip(fns, times):
+            for _ in range(warmup):
+                fn()
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                fn()
+                ts.append(time.perf_counter() - t0)
+    return [sorted(ts)[len(ts) // 2] for ts in times]
+
+
 def section_files(only):
     files = sorted(glob.glob(os.path.join(SECTIONS, "a[0-9]_*.py")))
     if only:

@@ -1,8 +1,8 @@
 """Benchmark section a2_conv: numpy fast conv/pool layers against PyTorch on the CPU, and one CNN epoch.
 
 Runs with assignment2/ as working directory (tools/bench.py). Every time is the median of
-several repeats after a warm-up call; torch uses as many threads as there are cores and the
-same dtype as ours. Metrics (ratios are our time / torch's time, lower is better):
+several repeats after warm-up calls, in blocks of ours and torch's taken in turn over three
+rounds (the machine's speed drifts; see paired_median_seconds in tools/bench.py); torch uses as many threads as there are cores and the same dtype as ours. Metrics (ratios are our time / torch's time, lower is better):
 
   a2.conv.<shape>.<dtype>.fwd_ratio_vs_torch, ...fwdbwd_ratio_vs_torch   targets: <= 1.0 float64, <= 1.5 float32
   a2.conv.<shape>.<dtype>.fwd_ms / fwdbwd_ms / torch_fwd_ms / torch_fwdbwd_ms
@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from bench import median_seconds  # tools/bench.py (tools/ is on the path of a section)
+from bench import median_seconds, paired_median_seconds  # tools/bench.py (on the path of a section)
 
 SHAPES = {
     # name: (N, C, H, W, F, K, stride, pad)
@@ -50,10 +50,7 @@ def _bench_conv(torch, metrics):
             cp = {"stride": s, "pad": p}
             out, _ = conv_forward_fast(x, w, b, cp)
             dout = rng.standard_normal(out.shape).astype(dtype)
-            repeats = 5 if name == LARGE else 9
-
-            t_fwd = _median_time(lambda: conv_forward_fast(x, w, b, cp), repeats)
-            t_fb = _median_time(lambda: conv_backward_fast(dout, conv_forward_fast(x, w, b, cp)[1]), repeats)
+            repeats = 3 if name == LARGE else 7
 
             xt = torch.from_numpy(x).requires_grad_()
             wt = torch.from_numpy(w).requires_grad_()
@@ -74,12 +71,15 @@ def _bench_conv(torch, metrics):
             d2 = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(F, -1)   # (F, N*P)
             buf_o = np.empty((F, cols.shape[1]), dtype)
             buf_c = np.empty(cols.shape, dtype)
-            t_gemm_fwd = _median_time(lambda: np.matmul(w2, cols, out=buf_o), repeats)
-            t_gemm_fb = t_gemm_fwd + _median_time(lambda: (d2 @ cols.T, np.matmul(w2.T, d2, out=buf_c)), repeats)
-            del cols, buf_o, buf_c
 
-            tt_fwd = _median_time(torch_fwd, repeats)
-            tt_fb = _median_time(torch_fwdbwd, repeats)
+            # ours, torch's and the GEMM floor timed in blocks taken in turn, so that all see the same machine
+            t_fwd, tt_fwd, t_gemm_fwd = paired_median_seconds(
+                [lambda: conv_forward_fast(x, w, b, cp), torch_fwd, lambda: np.matmul(w2, cols, out=buf_o)], repeats)
+            t_fb, tt_fb, t_gemm_bwd = paired_median_seconds(
+                [lambda: conv_backward_fast(dout, conv_forward_fast(x, w, b, cp)[1]), torch_fwdbwd,
+                 lambda: (d2 @ cols.T, np.matmul(w2.T, d2, out=buf_c))], repeats)
+            t_gemm_fb = t_gemm_fwd + t_gemm_bwd
+            del cols, buf_o, buf_c
             key = f"a2.conv.{name}.{dtype}"
             metrics[f"{key}.fwd_ms"] = round(t_fwd * 1e3, 3)
             metrics[f"{key}.fwdbwd_ms"] = round(t_fb * 1e3, 3)
@@ -112,7 +112,6 @@ def _bench_pool(torch, metrics):
         x = np.random.default_rng(0).standard_normal((50, 32, 32, 32)).astype(dtype)   # the CNN's pool
         out, _ = max_pool_forward_fast(x, pp)
         dout = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
-        t = _median_time(lambda: max_pool_backward_fast(dout, max_pool_forward_fast(x, pp)[1]), 9)
         xt = torch.from_numpy(x).requires_grad_()
         dt = torch.from_numpy(dout)
 
@@ -120,7 +119,8 @@ def _bench_pool(torch, metrics):
             xt.grad = None
             torch.nn.functional.max_pool2d(xt, 2, 2).backward(dt)
 
-        tt = _median_time(torch_fb, 9)
+        t, tt = paired_median_seconds([lambda: max_pool_backward_fast(dout, max_pool_forward_fast(x, pp)[1]),
+                                       torch_fb], 7)
         metrics[f"a2.pool.{dtype}.fwdbwd_ms"] = round(t * 1e3, 3)
         metrics[f"a2.pool.{dtype}.torch_fwdbwd_ms"] = round(tt * 1e3, 3)
         metrics[f"a2.pool.{dtype}.fwdbwd_ratio_vs_torch"] = round(t / tt, 3)
