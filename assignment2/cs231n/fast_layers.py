@@ -207,25 +207,16 @@ def conv_backward_fast(dout, cache, need_dx=True):
     dcols = dcols.reshape(C, HH, WW, N, Ho, Wo)
     # col2im: dx[n, c, y*s + i - pad, x*s + j - pad] += dcols[c, i, j, n, y, x], offset by
     # offset, each clipped to the outputs whose input position is not padding
-    offsets = []
+    dx = _empty((N, C, H, W), dtype)
+    dxt = dx.transpose(1, 0, 2, 3)                                  # (C, N, H, W) view, written in place
+    dxt[...] = 0
     for i in range(HH):
         ylo, yhi, y0 = _clip(Ho, H, i, stride, pad)
         for j in range(WW):
             xlo, xhi, x0 = _clip(Wo, W, j, stride, pad)
-            if yhi > ylo and xhi > xlo:
-                full = (ylo, yhi, xlo, xhi) == (0, Ho, 0, Wo) and stride == 1 and (Ho, Wo) == (H, W)
-                offsets.append((full, i, j, ylo, yhi, y0, xlo, xhi, x0))
-    offsets.sort(key=lambda o: not o[0])                            # an offset covering all of dx goes first
-    dx = _empty((N, C, H, W), dtype)
-    dxt = dx.transpose(1, 0, 2, 3)                                  # (C, N, H, W) view, written in place
-    if not (offsets and offsets[0][0]):
-        dxt[...] = 0
-    for k, (full, i, j, ylo, yhi, y0, xlo, xhi, x0) in enumerate(offsets):
-        target = dxt[:, :, y0:y0 + (yhi - ylo - 1) * stride + 1:stride, x0:x0 + (xhi - xlo - 1) * stride + 1:stride]
-        if k == 0 and full:
-            target[...] = dcols[:, i, j]
-        else:
-            target += dcols[:, i, j, :, ylo:yhi, xlo:xhi]
+            if yhi > ylo and xhi > xlo:                             # else this offset only ever reads padding
+                dxt[:, :, y0:y0 + (yhi - ylo - 1) * stride + 1:stride,
+                    x0:x0 + (xhi - xlo - 1) * stride + 1:stride] += dcols[:, i, j, :, ylo:yhi, xlo:xhi]
     return dx, dw, db
 
 
