@@ -43,10 +43,8 @@ def data_kind():
     return "cifar10"
 
 
-def median_seconds(fn, repeats=3, warmup=0):
-    """Median wall time of fn() over `repeats` calls, after `warmup` untimed calls.
-
-    For the sections: `from bench import median_seconds` (tools/ is on their path)."""
+def _timings(fn, repeats, warmup):
+    """Wall times of `repeats` calls of fn(), after `warmup` untimed calls."""
     for _ in range(warmup):
         fn()
     times = []
@@ -54,8 +52,18 @@ def median_seconds(fn, repeats=3, warmup=0):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[len(times) // 2]
+    return times
+
+
+def _median(times):
+    return sorted(times)[len(times) // 2]
+
+
+def median_seconds(fn, repeats=3, warmup=0):
+    """Median wall time of fn() over `repeats` calls, after `warmup` untimed calls.
+
+    For the sections: `from bench import median_seconds` (tools/ is on their path)."""
+    return _median(_timings(fn, repeats, warmup))
 
 
 def paired_median_seconds(fns, repeats=9, warmup=2, rounds=3):
@@ -70,13 +78,8 @@ def paired_median_seconds(fns, repeats=9, warmup=2, rounds=3):
     times = [[] for _ in fns]
     for _ in range(rounds):
         for fn, ts in zip(fns, times):
-            for _ in range(warmup):
-                fn()
-            for _ in range(repeats):
-                t0 = time.perf_counter()
-                fn()
-                ts.append(time.perf_counter() - t0)
-    return [sorted(ts)[len(ts) // 2] for ts in times]
+            ts.extend(_timings(fn, repeats, warmup))
+    return [_median(ts) for ts in times]
 
 
 def section_files(only):

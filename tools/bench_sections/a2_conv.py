@@ -2,7 +2,9 @@
 
 Runs with assignment2/ as working directory (tools/bench.py). Every time is the median of
 several repeats after warm-up calls, in blocks of ours and torch's taken in turn over three
-rounds (the machine's speed drifts; see paired_median_seconds in tools/bench.py); torch uses as many threads as there are cores and the same dtype as ours. Metrics (ratios are our time / torch's time, lower is better):
+rounds (the machine's speed drifts; see paired_median_seconds in tools/bench.py); torch uses
+as many threads as there are cores and the same dtype as ours. Metrics (ratios are our time /
+torch's time, lower is better):
 
   a2.conv.<shape>.<dtype>.fwd_ratio_vs_torch, ...fwdbwd_ratio_vs_torch   targets: <= 1.0 float64, <= 1.5 float32
   a2.conv.<shape>.<dtype>.fwd_ms / fwdbwd_ms / torch_fwd_ms / torch_fwdbwd_ms

@@ -43,9 +43,10 @@ def run():
               file=sys.stderr, flush=True)
         if spent + np.median(epoch_seconds) > budget:
             break
-    X_test = data["X_test"]
-    scores = np.concatenate([model.loss(X_test[i:i + 500]) for i in range(0, len(X_test), 500)])
-    mirror = np.concatenate([model.loss(X_test[i:i + 500, :, :, ::-1]) for i in range(0, len(X_test), 500)])
+    def test_scores(X):                                    # in batches of 500, test mode
+        return np.concatenate([model.loss(X[i:i + 500]) for i in range(0, len(X), 500)])
+
+    scores, mirror = test_scores(data["X_test"]), test_scores(data["X_test"][:, :, :, ::-1])
     test_acc_single = float(np.mean(scores.argmax(1) == data["y_test"]))
     test_acc = float(np.mean((scores + mirror).argmax(1) == data["y_test"]))
     return {
