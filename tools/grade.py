@@ -266,7 +266,7 @@ def gradescope_zip(root, n, out_dir):
             files[path] = f.read()
     for path in release.list_files(root, "datasets"):     # scripts only: the grading copy mirrors the release
         base = path.split("/", 1)[1]
-        if "/" not in base and any(release.fnmatch.fnmatch(base, p) for p in release.DATASET_FILES):
+        if release.is_dataset_file(base):
             with open(os.path.join(root, path), "rb") as f:
                 files[path] = f.read()
     tmp = dest + ".tmp"

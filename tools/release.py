@@ -12,7 +12,7 @@ For each assignment folder that exists:
 - notebooks lose outputs and execution counts; markdown cells tagged `solution` become
   `*Your answer:*`;
 - tests/, the files in REFERENCE_ONLY and anything git-ignored stay out;
-- the top-level datasets/ scripts (not the data) are copied into assignmentN/datasets/.
+- the datasets/ script and its package (not the data, not its tests) are copied into assignmentN/datasets/.
 An unbalanced or nested marker stops everything before a file is written.
 
 Validation (after every build): the package imports (every module, in a subprocess);
@@ -48,8 +48,8 @@ REFERENCE_ONLY = [
     "*_submission.zip", "*_submission.pdf",
     "*.reference.*", "reference/*",   # reference-only material (answer keys, notes)
 ]
-# top-level datasets/ files copied into each release (scripts and docs, never data)
-DATASET_FILES = ["*.py", "get_datasets.sh", "README.md"]
+# datasets/ files copied into each release (the script, its package and docs; never data nor tests)
+DATASET_FILES = ["*.py", "get_datasets.sh", "README.md", "course_datasets/*.py"]
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)      # fixed timestamps: the same input gives the same zip
 
 
@@ -59,6 +59,11 @@ def log(msg=""):
 
 def is_reference_only(rel):
     return any(fnmatch.fnmatch(rel, p) for p in REFERENCE_ONLY)
+
+
+def is_dataset_file(rel):
+    """True for a path inside datasets/ (e.g. 'course_datasets/core.py') that ships with a release."""
+    return any(fnmatch.fnmatch(rel, p) and rel.count("/") == p.count("/") for p in DATASET_FILES)
 
 
 def _git_files(root, sub):
@@ -144,7 +149,7 @@ def render(root, name, include_tests=False, include_datasets=True):
     if include_datasets and os.path.isdir(os.path.join(root, "datasets")):
         for path in list_files(root, "datasets"):
             base = path.split("/", 1)[1]
-            if "/" not in base and any(fnmatch.fnmatch(base, p) for p in DATASET_FILES):
+            if is_dataset_file(base):
                 with open(os.path.join(root, path), "rb") as f:
                     files["datasets/" + base] = f.read()
     return files, record

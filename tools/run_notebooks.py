@@ -51,19 +51,19 @@ def find_notebooks(patterns):
 
 
 def known_datasets():
-    """Names of the datasets the datasets script can write synthetically (its REGISTRY)."""
-    script = os.path.join(ROOT, "datasets", "get_datasets.py")
-    if not os.path.exists(script):
+    """Names of the datasets the datasets script can write synthetically (course_datasets' REGISTRY)."""
+    folder = os.path.join(ROOT, "datasets")
+    if not os.path.isdir(os.path.join(folder, "course_datasets")):
         return set()
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("_cs231n_get_datasets", script)
-    mod = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(mod)
-        return {k for k, v in mod.REGISTRY.items() if getattr(v, "synthetic", None) is not None}
-    except Exception as e:  # a broken script must not hide the notebooks' own errors
-        log(f"note: could not read the dataset list from {script}: {e}")
+    # asked in a child with datasets/ as working directory: the package is importable there as it is
+    code = ("from course_datasets.registry import REGISTRY\n"
+            "print(' '.join(k for k, v in REGISTRY.items() if v.synthetic is not None))")
+    p = subprocess.run([sys.executable, "-c", code], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+    if p.returncode != 0:  # a broken package must not hide the notebooks' own errors
+        log(f"note: could not read the dataset list from {folder}/course_datasets: {p.stderr.strip()[-500:]}")
         return {"cifar10"}
+    return set(p.stdout.split())
 
 
 def prepare_smoke_data(data_dir, assignments):

@@ -25,6 +25,7 @@ def steps():
     for a in ASSIGNMENTS:
         if os.path.isdir(os.path.join(ROOT, a, "tests")):
             out.append(pytest_step(f"{a} tests", os.path.join(ROOT, a), "tests"))
+    out.append(pytest_step("datasets tests", os.path.join(ROOT, "datasets"), "tests"))
     out.append(pytest_step("tools tests", ROOT, "tools/tests"))
     for script, args, label in [
         ("check_copies.py", [], "repeated modules identical"),

@@ -87,15 +87,17 @@ def safe_load_pickle(f):
 
 # --------------------------------------------------------------------------- where the data lives
 
-def datasets_root():
-    """The data root: $CS231N_DATASETS, else the nearest `datasets/` holding get_datasets.py above this package.
+def datasets_root(start=None):
+    """The data root: $CS231N_DATASETS, else the nearest `datasets/` holding get_datasets.py above `start`.
 
-    Raises FileNotFoundError (saying what to do) when neither exists.
+    Inputs:
+    - start: folder to look upwards from (default: the folder of this file)
+    Returns an absolute path. Raises FileNotFoundError (saying what to do) when neither exists.
     """
     env = os.environ.get("CS231N_DATASETS")
     if env:
         return os.path.abspath(os.path.expanduser(env))
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = os.path.abspath(start or os.path.dirname(os.path.abspath(__file__)))
     d = here
     while True:
         candidate = os.path.join(d, "datasets")
@@ -108,7 +110,7 @@ def datasets_root():
     raise FileNotFoundError(
         f"cannot find the data root: $CS231N_DATASETS is not set and no folder above {here} "
         "holds datasets/get_datasets.py. Set CS231N_DATASETS to the folder that holds "
-        f"{CIFAR10_FOLDER}/ (or run from the course repository).")
+        "cifar-10-batches-py/ (or run from the course repository).")
 
 
 def cifar10_dir():
@@ -117,7 +119,7 @@ def cifar10_dir():
 
 
 def is_synthetic(folder):
-    """True when `folder` holds the generated stand-in (README.txt starting with SYNTHETIC)."""
+    """True when `folder` holds a generated stand-in (README.txt starting with SYNTHETIC)."""
     try:
         with open(os.path.join(folder, "README.txt"), encoding="utf-8", errors="replace") as f:
             return f.readline().startswith("SYNTHETIC")

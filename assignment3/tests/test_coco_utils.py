@@ -15,19 +15,26 @@ from cs231n.coco_utils import CocoDataError, decode_captions, load_coco_data, sa
 GRADED = False
 ASSIGNMENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # the generator: datasets/ at the repository's top, or inside the assignment (release layout)
+GENERATOR = os.path.join("course_datasets", "synthetic_coco.py")
 DATASETS = next((d for d in (os.path.join(os.path.dirname(ASSIGNMENT), "datasets"), os.path.join(ASSIGNMENT, "datasets"))
-                 if os.path.isfile(os.path.join(d, "synthetic_coco.py"))), os.path.join(ASSIGNMENT, "datasets"))
+                 if os.path.isfile(os.path.join(d, GENERATOR))), os.path.join(ASSIGNMENT, "datasets"))
+
+
+def _generator():
+    """datasets/course_datasets/synthetic_coco.py, imported from the datasets folder found above."""
+    if not os.path.isfile(os.path.join(DATASETS, GENERATOR)):
+        pytest.skip("datasets/course_datasets/synthetic_coco.py not found (tests run outside the repository)")
+    sys.path.insert(0, DATASETS)
+    try:
+        from course_datasets import synthetic_coco
+    finally:
+        sys.path.remove(DATASETS)
+    return synthetic_coco
 
 
 @pytest.fixture(scope="module")
 def synth_dir(tmp_path_factory):
-    if not os.path.isfile(os.path.join(DATASETS, "synthetic_coco.py")):
-        pytest.skip("datasets/synthetic_coco.py not found (tests run outside the repository)")
-    sys.path.insert(0, DATASETS)
-    try:
-        import synthetic_coco
-    finally:
-        sys.path.remove(DATASETS)
+    synthetic_coco = _generator()
     dest = str(tmp_path_factory.mktemp("coco") / "coco_captioning")
     synthetic_coco.write_synthetic_coco(dest, num_train=40, num_val=12, seed=3)
     return dest
@@ -62,11 +69,7 @@ def test_vocabulary_round_trip(synth_dir):
 
 
 def test_generator_is_deterministic(synth_dir, tmp_path):
-    sys.path.insert(0, DATASETS)
-    try:
-        import synthetic_coco
-    finally:
-        sys.path.remove(DATASETS)
+    synthetic_coco = _generator()
     again = str(tmp_path / "coco_captioning")
     synthetic_coco.write_synthetic_coco(again, num_train=40, num_val=12, seed=3)
     a, b = load_coco_data(synth_dir), load_coco_data(again)

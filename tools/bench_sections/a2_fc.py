@@ -1,5 +1,4 @@
 """Bench a2.fc / a2.bn: the best fully-connected net on CIFAR-10, batchnorm backward speed, training throughput, epochs to 50% val."""
-import os
 import time
 
 import numpy as np
@@ -7,7 +6,7 @@ import numpy as np
 from bench import median_seconds  # tools/bench.py (tools/ is on the path of a section)
 
 from cs231n.classifiers.fc_net import FullyConnectedNet
-from cs231n.data_utils import get_CIFAR10_data
+from cs231n.data_utils import cifar10_dir, get_CIFAR10_data
 from cs231n.layers import batchnorm_backward, batchnorm_backward_alt, batchnorm_forward
 from cs231n.optim import adam
 from cs231n.solver import Solver
@@ -16,11 +15,6 @@ from cs231n.solver import Solver
 BEST = dict(hidden_dims=[512, 256], normalization="batchnorm", dropout_keep_ratio=1, reg=1e-3,
             weight_scale=5e-2, learning_rate=1e-3, lr_decay=0.9, num_epochs=12, batch_size=200)
 MAX_EPOCHS_TO_50 = 10
-
-
-def cifar10_dir():
-    root = os.environ.get("CS231N_DATASETS") or os.path.join("..", "datasets")
-    return os.path.join(root, "cifar-10-batches-py")
 
 
 def bn_speedup():

@@ -1,4 +1,4 @@
-"""The course's COCO captioning data for get_datasets.py: download, verify (zip CRCs, members, arrays), extract atomically.
+"""COCO captioning (the course's preprocessed set): download, verify (zip CRCs, members, arrays), extract atomically.
 
     python datasets/get_datasets.py coco_captioning              # download (about 1 GB)
     python datasets/get_datasets.py coco_captioning --synthetic  # generated stand-in, no network
@@ -18,15 +18,19 @@ the zip's own CRC-32 of every member (zipfile.testzip), the presence of the expe
 members, and, after extraction into a temporary folder, the arrays' names, shapes and
 dtypes and their mutual consistency (every image index points at a feature row, one URL
 per image, word indices inside the vocabulary). Only then is the folder renamed into
-place. The download itself is get_datasets.download: resumable (`.part`), retried,
+place. The download itself is core.download_any: resumable (`.part`), retried,
 atomic. The array checks need h5py (the course's .venv has it); without it they are
 skipped with a warning.
 """
 import json
 import os
 import shutil
+import sys
 import tempfile
 import zipfile
+
+from . import core
+from .spec import Dataset
 
 URL = "http://cs231n.stanford.edu/coco_captioning.zip"
 FILENAME = "coco_captioning.zip"
@@ -145,78 +149,104 @@ def verify_extracted(folder):
     return summary
 
 
-def prepare(ds, root, args, gd):
+def prepare(ds, root, args):
     """Download (or take the archive in place), verify, extract and place coco_captioning/.
 
     Inputs:
     - ds: the registry entry (url, filename, folder, required)
     - root: the data root
     - args: get_datasets' parsed arguments (force, keep_archive, retries, timeout, no_progress)
-    - gd: get_datasets' namespace (say, download, safe_extract, _place, is_complete,
-      is_synthetic_folder, DatasetError, ChecksumError, human)
     Returns 'present', 'extracted' or 'downloaded'.
     """
     final = os.path.join(root, ds.folder)
     archive = os.path.join(root, ds.filename)
     user_archive = os.path.isfile(archive)
-    complete = gd.is_complete(ds, final)
-    synthetic_there = complete and gd.is_synthetic_folder(final)
+    complete = core.is_complete(ds, final)
+    synthetic_there = complete and core.is_synthetic_folder(final)
     if complete and not args.force and not (synthetic_there and user_archive):
         if synthetic_there:
-            gd.say(f"{ds.name}: the SYNTHETIC stand-in is in place at {final}; nothing to do.\n"
+            core.say(f"{ds.name}: the SYNTHETIC stand-in is in place at {final}; nothing to do.\n"
                    f"  For the real data: once online run `python datasets/get_datasets.py {ds.name} --force`,\n"
                    f"  or put {ds.filename} into {root} and run the command again.")
         else:
-            gd.say(f"{ds.name}: already present at {final}; nothing to do.")
+            core.say(f"{ds.name}: already present at {final}; nothing to do.")
         return "present"
 
     outcome = "extracted"
     if user_archive:
-        gd.say(f"{ds.name}: using the archive already in place: {archive}")
+        core.say(f"{ds.name}: using the archive already in place: {archive}")
     else:
-        gd.say(f"{ds.name}: downloading {ds.url} (about 1 GB; no published checksum: the zip's CRCs "
+        core.say(f"{ds.name}: downloading {ds.url} (about 1 GB; no published checksum: the zip's CRCs "
                "and the arrays are checked instead)")
-        gd.download(ds.url, archive, None, None, retries=args.retries, timeout=args.timeout,
+        core.download_any(ds.urls, archive, None, None, retries=args.retries, timeout=args.timeout,
                     progress=not args.no_progress)
         outcome = "downloaded"
     try:
         names = verify_zip(archive)
     except CocoVerifyError as e:
         if user_archive:
-            raise gd.DatasetError(f"{e}. Replace {archive} with a good copy (or delete it to download).") from None
+            raise core.DatasetError(f"{e}. Replace {archive} with a good copy (or delete it to download).") from None
         os.remove(archive)
-        raise gd.ChecksumError(f"{e}. The file was deleted; run the command again to download it afresh.") from None
-    gd.say(f"  zip OK: {len(names)} members, every CRC-32 right")
+        raise core.ChecksumError(f"{e}. The file was deleted; run the command again to download it afresh.") from None
+    core.say(f"  zip OK: {len(names)} members, every CRC-32 right")
 
     tmp = tempfile.mkdtemp(prefix=f".tmp-{ds.folder}-", dir=root)
     try:
-        gd.safe_extract(archive, tmp)
+        core.safe_extract(archive, tmp)
         try:
             summary = verify_extracted(os.path.join(tmp, ds.folder))
         except CocoVerifyError as e:
-            raise gd.DatasetError(f"the archive's contents are not as expected: {e}. "
+            raise core.DatasetError(f"the archive's contents are not as expected: {e}. "
                                   f"Delete {archive} and run the command again.") from None
         if summary:
-            gd.say("  arrays OK: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
-        gd._place(os.path.join(tmp, ds.folder), final)
+            core.say("  arrays OK: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+        core._place(os.path.join(tmp, ds.folder), final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if not user_archive and not args.keep_archive:
         os.remove(archive)
-    gd.say(f"{ds.name}: ready at {final}")
+    core.say(f"{ds.name}: ready at {final}")
     return outcome
 
 
 def write_synthetic(dest, per_batch=None):
-    """get_datasets' synthetic hook: the generated set (datasets/synthetic_coco.py) into `dest`.
+    """The synthetic hook: the generated set (synthetic_coco.py) into `dest`.
 
     per_batch (CIFAR-10's --synthetic-per-batch) does not apply and is ignored.
     """
-    from synthetic_coco import write_synthetic_coco
+    from .synthetic_coco import write_synthetic_coco
     return write_synthetic_coco(dest)
 
 
 def synthetic_is_current(folder, per_batch=None):
     """True when `folder` already holds the synthetic set with the default sizes (nothing to rewrite)."""
-    from synthetic_coco import DEFAULT_TRAIN_IMAGES, DEFAULT_VAL_IMAGES, synthetic_sizes
+    from .synthetic_coco import DEFAULT_TRAIN_IMAGES, DEFAULT_VAL_IMAGES, synthetic_sizes
     return synthetic_sizes(folder) == (DEFAULT_TRAIN_IMAGES, DEFAULT_VAL_IMAGES, 0)
+
+
+def _needs_numpy(fn):
+    """fn, with a missing numpy/h5py reported as a DatasetError that says how to run it."""
+    def wrapped(*args):
+        try:
+            return fn(*args)
+        except ImportError as e:
+            raise core.DatasetError(
+                f"the COCO captioning step needs numpy and h5py, which this Python ({sys.executable}) lacks "
+                f"({e}).\nRun it with the course's .venv: `.venv/bin/python datasets/get_datasets.py "
+                "coco_captioning`.") from None
+    return wrapped
+
+
+DATASET = Dataset(
+    name="coco_captioning",
+    url=URL,
+    filename=FILENAME,
+    size=None,                   # nothing published: verify_zip / verify_extracted check CRCs and arrays
+    md5=None,
+    folder=FOLDER,
+    required=REQUIRED,
+    synthetic=_needs_numpy(write_synthetic),
+    synthetic_current=_needs_numpy(synthetic_is_current),
+    prepare=_needs_numpy(prepare),
+    notes="COCO 2014 captions with VGG-16 fc7 features, the course's preprocessed set (assignment 3; ~1 GB)",
+)

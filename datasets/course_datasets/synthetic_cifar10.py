@@ -16,7 +16,7 @@ b'filenames'; batches.meta holds b'label_names', b'num_cases_per_batch', b'num_v
 and, unlike the original, b'synthetic': True. README.txt in the folder starts with the
 word SYNTHETIC (tools and loaders rely on that).
 
-    from synthetic_cifar10 import write_synthetic_cifar10
+    from course_datasets.synthetic_cifar10 import write_synthetic_cifar10   # with datasets/ as working directory
     write_synthetic_cifar10("datasets/cifar-10-batches-py", per_batch=1000)
 
 Needs numpy (the course's .venv has it).

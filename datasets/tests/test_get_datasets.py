@@ -1,12 +1,11 @@
-"""Tests of datasets/get_datasets.py against a local HTTP server on 127.0.0.1 (no internet needed).
+"""Tests of datasets/get_datasets.py (course_datasets) against a local HTTP server on 127.0.0.1 (no internet needed).
 
 The server (started here) serves small generated archives; registry entries pointing at
-it are patched into get_datasets.REGISTRY for each test.
+it are patched into course_datasets.registry.REGISTRY for each test.
 """
 import dataclasses
 import hashlib
 import http.server
-import importlib.util
 import io
 import os
 import pickle
@@ -26,14 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SCRIPT = os.path.join(ROOT, "datasets", "get_datasets.py")
 
 
-def _load_script():
-    spec = importlib.util.spec_from_file_location("get_datasets_under_test", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-gd = _load_script()
+from course_datasets import cli, core, registry, spec  # noqa: E402  (datasets/ is the tests' root)
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -138,7 +130,7 @@ def toy_entry(url, payload=GOOD_TAR, **kw):
     fields = dict(name="toy", url=url, filename="toy.tar.gz", size=len(payload), md5=md5(payload),
                   folder="toyset", required=("a.txt", "sub/b.bin"))
     fields.update(kw)
-    return gd.Dataset(**fields)
+    return spec.Dataset(**fields)
 
 
 @pytest.fixture
@@ -149,8 +141,8 @@ def data_dir(tmp_path):
 
 
 def run(monkeypatch, entry, data_dir, *extra):
-    monkeypatch.setitem(gd.REGISTRY, entry.name, entry)
-    return gd.main([entry.name, "--data-dir", str(data_dir), "--no-progress", *extra])
+    monkeypatch.setitem(registry.REGISTRY, entry.name, entry)
+    return cli.main([entry.name, "--data-dir", str(data_dir), "--no-progress", *extra])
 
 
 def leftovers(d):
@@ -205,7 +197,7 @@ def test_dropped_connection_resumes_on_next_run(server, data_dir, monkeypatch):
 def test_retry_with_backoff_within_one_call(server, tmp_path):
     server.modes = ["503", "drop"]
     dest = str(tmp_path / "toy.tar.gz")
-    gd.download(server.url, dest, len(GOOD_TAR), md5(GOOD_TAR), retries=3, backoff=0.01, progress=False)
+    core.download(server.url, dest, len(GOOD_TAR), md5(GOOD_TAR), retries=3, backoff=0.01, progress=False)
     assert open(dest, "rb").read() == GOOD_TAR
     assert server.requests[:2] == [None, None] and server.requests[2].startswith("bytes=")
 
@@ -215,15 +207,15 @@ def test_server_ignoring_range_restarts(server, tmp_path):
     dest = str(tmp_path / "toy.tar.gz")
     with open(dest + ".part", "wb") as f:
         f.write(b"x" * 1000)                             # not even a prefix of the file
-    gd.download(server.url, dest, len(GOOD_TAR), md5(GOOD_TAR), retries=0, progress=False)
+    core.download(server.url, dest, len(GOOD_TAR), md5(GOOD_TAR), retries=0, progress=False)
     assert open(dest, "rb").read() == GOOD_TAR
 
 
 def test_http_404_fails_at_once(server, tmp_path, monkeypatch):
     server.modes = ["404"]
-    monkeypatch.setattr(gd.time, "sleep", lambda s: pytest.fail("404 must not be retried"))
-    with pytest.raises(gd.DownloadError, match="404"):
-        gd.download(server.url, str(tmp_path / "x"), retries=5, progress=False)
+    monkeypatch.setattr(core.time, "sleep", lambda s: pytest.fail("404 must not be retried"))
+    with pytest.raises(core.DownloadError, match="404"):
+        core.download(server.url, str(tmp_path / "x"), retries=5, progress=False)
 
 
 def test_name_resolution_failure_fails_fast(monkeypatch, tmp_path):
@@ -233,10 +225,10 @@ def test_name_resolution_failure_fails_fast(monkeypatch, tmp_path):
         calls.append(1)
         raise urllib.error.URLError(socket.gaierror(-2, "Name or service not known"))
 
-    monkeypatch.setattr(gd.urllib.request, "urlopen", fake_urlopen)
-    monkeypatch.setattr(gd.time, "sleep", lambda s: pytest.fail("a DNS failure must not be retried"))
-    with pytest.raises(gd.OfflineError, match="resolve"):
-        gd.download("https://no-such-host.invalid/x.tar.gz", str(tmp_path / "x"), retries=5, progress=False)
+    monkeypatch.setattr(core.urllib.request, "urlopen", fake_urlopen)
+    monkeypatch.setattr(core.time, "sleep", lambda s: pytest.fail("a DNS failure must not be retried"))
+    with pytest.raises(core.OfflineError, match="resolve"):
+        core.download("https://no-such-host.invalid/x.tar.gz", str(tmp_path / "x"), retries=5, progress=False)
     assert len(calls) == 1
 
 
@@ -248,10 +240,10 @@ def test_connect_timeouts_give_up_after_one_retry(monkeypatch, tmp_path):
         calls.append(1)
         raise urllib.error.URLError(TimeoutError("timed out"))
 
-    monkeypatch.setattr(gd.urllib.request, "urlopen", fake_urlopen)
-    monkeypatch.setattr(gd.time, "sleep", sleeps.append)
-    with pytest.raises(gd.OfflineError, match="timed out"):
-        gd.download("https://10.255.255.1/x.tar.gz", str(tmp_path / "x"), retries=5, progress=False)
+    monkeypatch.setattr(core.urllib.request, "urlopen", fake_urlopen)
+    monkeypatch.setattr(core.time, "sleep", sleeps.append)
+    with pytest.raises(core.OfflineError, match="timed out"):
+        core.download("https://10.255.255.1/x.tar.gz", str(tmp_path / "x"), retries=5, progress=False)
     assert len(calls) == 2 and len(sleeps) == 1
 
 
@@ -308,7 +300,7 @@ def test_zip_extraction_and_unsafe_zip(tmp_path):
         zf.writestr("toyset/sub/b.bin", b"12")
     out = tmp_path / "out"
     out.mkdir()
-    assert gd.safe_extract(str(good), str(out)) == ["toyset"]
+    assert core.safe_extract(str(good), str(out)) == ["toyset"]
     assert (out / "toyset" / "sub" / "b.bin").read_bytes() == b"12"
     bad = tmp_path / "bad.zip"
     with zipfile.ZipFile(bad, "w") as zf:
@@ -316,16 +308,16 @@ def test_zip_extraction_and_unsafe_zip(tmp_path):
         zf.writestr("../escape.txt", b"x")
     out2 = tmp_path / "out2"
     out2.mkdir()
-    with pytest.raises(gd.UnsafeArchiveError):
-        gd.safe_extract(str(bad), str(out2))
+    with pytest.raises(core.UnsafeArchiveError):
+        core.safe_extract(str(bad), str(out2))
     assert os.listdir(out2) == [] and not (tmp_path / "escape.txt").exists()   # checked before writing
     link = tmp_path / "link.zip"
     with zipfile.ZipFile(link, "w") as zf:
         info = zipfile.ZipInfo("toyset/link")
         info.external_attr = (0o120777 << 16)
         zf.writestr(info, "/etc/passwd")
-    with pytest.raises(gd.UnsafeArchiveError):
-        gd.safe_extract(str(link), str(out2))
+    with pytest.raises(core.UnsafeArchiveError):
+        core.safe_extract(str(link), str(out2))
 
 
 def test_archive_without_expected_folder(server, data_dir, monkeypatch, capsys):
@@ -338,16 +330,16 @@ def test_archive_without_expected_folder(server, data_dir, monkeypatch, capsys):
 
 def test_data_root_resolution(monkeypatch, tmp_path):
     monkeypatch.setenv("CS231N_DATASETS", str(tmp_path))
-    assert gd.data_root() == str(tmp_path)
-    assert gd.data_root(str(tmp_path / "x")) == str(tmp_path / "x")
+    assert cli.data_root() == str(tmp_path)
+    assert cli.data_root(str(tmp_path / "x")) == str(tmp_path / "x")
     monkeypatch.delenv("CS231N_DATASETS")
-    assert gd.data_root() == os.path.dirname(SCRIPT)
+    assert cli.data_root() == os.path.dirname(SCRIPT)
 
 
 # --------------------------------------------------------------------------- synthetic + fallback
 
 def _synthetic(d, n=20):
-    return gd.main(["--synthetic", "--synthetic-per-batch", str(n), "--data-dir", str(d)])
+    return cli.main(["--synthetic", "--synthetic-per-batch", str(n), "--data-dir", str(d)])
 
 
 def test_synthetic_format_and_marking(tmp_path):
@@ -418,7 +410,7 @@ def test_synthetic_is_learnable_but_not_trivial(tmp_path):
 def test_synthetic_never_replaces_real_data(tmp_path, capsys):
     folder = tmp_path / "cifar-10-batches-py"
     folder.mkdir()
-    for name in gd.REGISTRY["cifar10"].required:
+    for name in registry.REGISTRY["cifar10"].required:
         (folder / name).write_bytes(b"real")
     assert _synthetic(tmp_path) == 0
     assert "REAL dataset" in capsys.readouterr().out
@@ -426,24 +418,24 @@ def test_synthetic_never_replaces_real_data(tmp_path, capsys):
 
 
 def test_offline_falls_back_to_synthetic(tmp_path, monkeypatch, capsys):
-    offline = dataclasses.replace(gd.REGISTRY["cifar10"], url=closed_port_url())
-    monkeypatch.setitem(gd.REGISTRY, "cifar10", offline)
-    monkeypatch.setattr(gd.time, "sleep", lambda s: pytest.fail("refused connection must not be retried"))
+    offline = dataclasses.replace(registry.REGISTRY["cifar10"], url=closed_port_url())
+    monkeypatch.setitem(registry.REGISTRY, "cifar10", offline)
+    monkeypatch.setattr(core.time, "sleep", lambda s: pytest.fail("refused connection must not be retried"))
     t0 = time.time()
-    rc = gd.main(["--data-dir", str(tmp_path), "--synthetic-per-batch", "10", "--no-progress"])
+    rc = cli.main(["--data-dir", str(tmp_path), "--synthetic-per-batch", "10", "--no-progress"])
     assert rc == 0 and time.time() - t0 < 10
     out = capsys.readouterr().out
     assert "OFFLINE FALLBACK" in out and "What to do" in out and "--synthetic" in out
     assert (tmp_path / "cifar-10-batches-py" / "README.txt").read_text().startswith("SYNTHETIC")
     # second run: nothing to do, no network
-    assert gd.main(["--data-dir", str(tmp_path), "--synthetic-per-batch", "10"]) == 0
+    assert cli.main(["--data-dir", str(tmp_path), "--synthetic-per-batch", "10"]) == 0
     assert "nothing to do" in capsys.readouterr().out
 
 
 def test_offline_no_fallback_fails(tmp_path, monkeypatch, capsys):
-    offline = dataclasses.replace(gd.REGISTRY["cifar10"], url=closed_port_url())
-    monkeypatch.setitem(gd.REGISTRY, "cifar10", offline)
-    assert gd.main(["cifar10", "--data-dir", str(tmp_path), "--no-fallback"]) == 1
+    offline = dataclasses.replace(registry.REGISTRY["cifar10"], url=closed_port_url())
+    monkeypatch.setitem(registry.REGISTRY, "cifar10", offline)
+    assert cli.main(["cifar10", "--data-dir", str(tmp_path), "--no-fallback"]) == 1
     assert "What to do" in capsys.readouterr().out
     assert os.listdir(tmp_path) == []
 
@@ -452,11 +444,11 @@ def test_placed_tarball_replaces_synthetic(server, tmp_path, monkeypatch):
     """A synthetic stand-in is upgraded when the real archive is dropped into the data root."""
     payload = make_tarball([("toyset/a.txt", b"real\n"), ("toyset/sub/b.bin", b"1")])
     entry = toy_entry(server.url, payload=payload, synthetic=lambda dest, n: _fake_synth(dest))
-    monkeypatch.setitem(gd.REGISTRY, "toy", entry)
-    assert gd.main(["toy", "--synthetic", "--data-dir", str(tmp_path)]) == 0
+    monkeypatch.setitem(registry.REGISTRY, "toy", entry)
+    assert cli.main(["toy", "--synthetic", "--data-dir", str(tmp_path)]) == 0
     assert (tmp_path / "toyset" / "README.txt").exists()
     (tmp_path / "toy.tar.gz").write_bytes(payload)
-    assert gd.main(["toy", "--data-dir", str(tmp_path)]) == 0
+    assert cli.main(["toy", "--data-dir", str(tmp_path)]) == 0
     assert (tmp_path / "toyset" / "a.txt").read_bytes() == b"real\n"
     assert not (tmp_path / "toyset" / "README.txt").exists()
 

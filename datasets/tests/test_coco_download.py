@@ -5,7 +5,6 @@ from a tiny synthetic set) is served on 127.0.0.1; the registry entry's URL is p
 """
 import dataclasses
 import http.server
-import importlib.util
 import io
 import os
 import sys
@@ -19,20 +18,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DATASETS = os.path.join(ROOT, "datasets")
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-gd = _load("get_datasets_under_test_coco", os.path.join(DATASETS, "get_datasets.py"))
-sys.path.insert(0, DATASETS)
-try:
-    import coco_captioning as cc
-    import synthetic_coco
-finally:
-    sys.path.remove(DATASETS)
+from course_datasets import cli, core, registry, spec, synthetic_coco  # noqa: E402  (datasets/ is the tests' root)
+from course_datasets import coco_captioning as cc  # noqa: E402
 
 
 def _zip_of(folder, drop=(), replace=None):
@@ -85,16 +72,16 @@ def server():
     srv.payload, srv.ranges = b"", []
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{srv.server_address[1]}/coco_captioning.zip"
-    old = gd.REGISTRY["coco_captioning"]
-    gd.REGISTRY["coco_captioning"] = dataclasses.replace(old, url=url)
+    old = registry.REGISTRY["coco_captioning"]
+    registry.REGISTRY["coco_captioning"] = dataclasses.replace(old, url=url)
     yield srv
-    gd.REGISTRY["coco_captioning"] = old
+    registry.REGISTRY["coco_captioning"] = old
     srv.shutdown()
     srv.server_close()
 
 
 def _run(root, *extra):
-    return gd.main(["coco_captioning", "--data-dir", str(root), "--no-progress", "--retries", "0",
+    return cli.main(["coco_captioning", "--data-dir", str(root), "--no-progress", "--retries", "0",
                     "--no-fallback", *extra])
 
 
