@@ -7,8 +7,7 @@ ASSIGNMENTS := assignment1 assignment2 assignment3
 # what `make data` (and so `make lab` / `make test`) prepares; offline each falls back to synthetic
 DATASETS ?= cifar10 coco_captioning
 
-.PHONY: help venv data lab test test-units test-tools test-release test-notebooks \
-        release grade gradescope notebooks bench clean
+.PHONY: help venv data lab test release grade gradescope notebooks bench clean
 
 help:
 	@echo "make lab         set up (.venv + datasets) and start JupyterLab"
@@ -37,10 +36,10 @@ lab: venv data
 	$(VENV)/bin/jupyter lab --notebook-dir=.
 
 test: venv data
-	$(PY) tools/run_tests.py
+	$(PY) -m tools.dev.run_tests
 
 release: venv
-	$(PY) tools/release.py
+	$(PY) -m tools.release
 
 grade: venv
 	@test -n "$(SUBMISSION)" || { echo "usage: make grade A=1 SUBMISSION=path/to/a1_code_submission.zip"; exit 2; }
@@ -50,11 +49,11 @@ gradescope: venv
 	$(PY) tools/grade.py --assignment $(or $(A),1) --gradescope-zip
 
 notebooks: venv
-	$(PY) tools/run_notebooks.py $(if $(FULL),--full,--smoke) $(NB)
+	$(PY) -m tools.dev.run_notebooks $(if $(FULL),--full,--smoke) $(NB)
 
 bench: venv
 	$(PY) -m pip install --quiet -r requirements-bench.txt
-	$(PY) tools/bench.py $(if $(ONLY),--only $(ONLY))
+	$(PY) -m tools.bench $(if $(ONLY),--only $(ONLY))
 
 clean:
 	rm -rf build

@@ -253,9 +253,9 @@ def gradescope_zip(root, n, out_dir):
     files["ASSIGNMENT"] = f"{n}\n".encode()
     with open(os.path.join(root, "requirements.txt"), "rb") as f:
         files["requirements.txt"] = f.read()
-    for fn in ("grade.py", "release.py", "markers.py", "testrun.py", "pytest_limits.py"):
-        with open(os.path.join(HERE, fn), "rb") as f:
-            files[f"tools/{fn}"] = f.read()
+    for rel in release.autograder_tool_files(os.path.dirname(HERE)):
+        with open(os.path.join(os.path.dirname(HERE), rel), "rb") as f:
+            files[rel] = f.read()
     for path in release.list_files(root, name):
         rel = path[len(name) + 1:]
         if release.is_reference_only(rel) and not rel.startswith("tests/"):

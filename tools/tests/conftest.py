@@ -3,7 +3,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 
@@ -11,9 +10,8 @@ collect_ignore = ["fixtures"]
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
 TOOLS = os.path.dirname(TESTS)
+ROOT = os.path.dirname(TOOLS)
 FIXTURES = os.path.join(TESTS, "fixtures")
-if TOOLS not in sys.path:
-    sys.path.insert(0, TOOLS)
 
 
 def _give_outputs(path):

@@ -1,5 +1,5 @@
 """Tests of tools/check_copies.py: marker lines ignored, drift found, function-level groups, missing copies skipped."""
-import check_copies
+from tools.dev import copies as check_copies
 
 
 def write(root, rel, text):

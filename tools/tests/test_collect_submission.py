@@ -6,7 +6,7 @@ import subprocess
 import sys
 import zipfile
 
-from conftest import TOOLS
+from .conftest import TOOLS
 
 SCRIPT = os.path.join(os.path.dirname(TOOLS), "assignment1", "collect_submission.py")
 

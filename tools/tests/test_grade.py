@@ -6,8 +6,7 @@ import zipfile
 
 import pytest
 
-import grade
-import testrun
+from tools import grade, testrun
 
 # fixture points: test_add 2, test_square_all 3 (alpha), test_mul 1 (beta); test_given ungraded
 FULL = 6

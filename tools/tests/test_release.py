@@ -1,13 +1,14 @@
-"""Tests of the solution markers and tools/release.py on the fixture course (golden output, refusals, validation)."""
+"""Tests of the solution markers and tools/release on the fixture course (golden output, refusals, validation)."""
 import json
 import os
 import zipfile
 
 import pytest
 
-import markers
-import release
-from conftest import FIXTURES
+from tools.release import build as release
+from tools.release import markers
+
+from .conftest import FIXTURES
 
 GOLDEN = os.path.join(FIXTURES, "golden", "assignment1")
 

@@ -1,9 +1,9 @@
-"""Tests of tools/run_notebooks.py: the failing cell is reported, the others still run, copies go to --out, stubs accepted."""
+"""Tests of tools/dev/run_notebooks.py: the failing cell is reported, the others still run, copies go to --out, stubs accepted."""
 import os
 import subprocess
 import sys
 
-from conftest import FIXTURES, TOOLS
+from .conftest import FIXTURES, ROOT
 
 
 def test_runner_reports_the_failing_cell_and_continues(tmp_path):
@@ -11,11 +11,11 @@ def test_runner_reports_the_failing_cell_and_continues(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     out = tmp_path / "executed"
-    p = subprocess.run([sys.executable, os.path.join(TOOLS, "run_notebooks.py"), "--smoke", "--data-dir", str(data),
+    p = subprocess.run([sys.executable, "-m", "tools.dev.run_notebooks", "--smoke", "--data-dir", str(data),
                         "--out", str(out), "--timeout", "60", "--expect-stubs",
                         os.path.join(nbdir, "bad.ipynb"), os.path.join(nbdir, "good.ipynb"),
                         os.path.join(nbdir, "stub.ipynb")],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300, cwd=ROOT)
     log = p.stdout
     assert p.returncode == 1, log
     assert "FAILED" in log and "bad.ipynb" in log

@@ -1,8 +1,8 @@
 """Benchmark section a2_conv: numpy fast conv/pool layers against PyTorch on the CPU, and one CNN epoch.
 
-Runs with assignment2/ as working directory (tools/bench.py). Every time is the median of
+Runs with assignment2/ as working directory (python -m tools.bench). Every time is the median of
 several repeats after warm-up calls, in blocks of ours and torch's taken in turn over three
-rounds (the machine's speed drifts; see paired_median_seconds in tools/bench.py); torch uses
+rounds (the machine's speed drifts; see paired_median_seconds in tools/bench/timing.py); torch uses
 as many threads as there are cores and the same dtype as ours. Metrics (ratios are our time /
 torch's time, lower is better):
 
@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from bench import median_seconds, paired_median_seconds  # tools/bench.py (on the path of a section)
+from tools.bench import median_seconds, paired_median_seconds
 
 SHAPES = {
     # name: (N, C, H, W, F, K, stride, pad)
@@ -230,8 +230,6 @@ def run():
     return metrics
 
 
-if __name__ == "__main__":
-    import sys
-    sys.path.insert(0, os.getcwd())      # run from assignment2/, as tools/bench.py does
+if __name__ == "__main__":   # alone: cd assignment2 && PYTHONPATH=.. python -m tools.bench.sections.a2_conv
     for k, v in sorted(run().items()):
         print(f"{k:55s} {v}")

@@ -1,5 +1,7 @@
 """`make test`: every test suite, the copy check, the release validation and the smoke notebook runs.
 
+    python -m tools.dev.run_tests
+
 Each assignment's tests run in their own pytest process with the assignment folder as
 rootdir and working directory, because all three packages are called `cs231n`.
 pytest's exit code 5 ("no tests collected") counts as success. Every step runs even if
@@ -11,7 +13,7 @@ import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ASSIGNMENTS = ["assignment1", "assignment2", "assignment3"]
 PY = sys.executable
 
@@ -27,13 +29,12 @@ def steps():
             out.append(pytest_step(f"{a} tests", os.path.join(ROOT, a), "tests"))
     out.append(pytest_step("datasets tests", os.path.join(ROOT, "datasets"), "tests"))
     out.append(pytest_step("tools tests", ROOT, "tools/tests"))
-    for script, args, label in [
-        ("check_copies.py", [], "repeated modules identical"),
-        ("release.py", ["--validate"], "release validation"),
-        ("run_notebooks.py", ["--smoke"], "notebooks (smoke)"),
+    for module, args, label in [
+        ("tools.dev.copies", [], "declared copies up to date"),
+        ("tools.release", ["--validate"], "release validation"),
+        ("tools.dev.run_notebooks", ["--smoke"], "notebooks (smoke)"),
     ]:
-        if os.path.exists(os.path.join(ROOT, "tools", script)):
-            out.append((label, [PY, os.path.join("tools", script)] + args, ROOT, False))
+        out.append((label, [PY, "-m", module] + args, ROOT, False))
     return out
 
 

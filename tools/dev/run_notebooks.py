@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 """Execute the course notebooks with nbclient (smoke sizes on synthetic data, or full size).
 
-    python tools/run_notebooks.py --smoke                      # every notebook, CS231N_SMOKE=1, synthetic data
-    python tools/run_notebooks.py --full assignment1/knn.ipynb # real data, full sizes
-    python tools/run_notebooks.py --smoke 'assignment2/*.ipynb'
+    python -m tools.dev.run_notebooks --smoke                      # every notebook, CS231N_SMOKE=1, synthetic data
+    python -m tools.dev.run_notebooks --full assignment1/knn.ipynb # real data, full sizes
+    python -m tools.dev.run_notebooks --smoke 'assignment2/*.ipynb'
 
 Each notebook runs with its assignment folder as working directory and a per-cell
 timeout. --smoke sets CS231N_SMOKE=1 and points CS231N_DATASETS at build/smoke-data,
@@ -12,7 +11,7 @@ assignment needs, see NEEDED). --full leaves CS231N_DATASETS as it is (default: 
 repository's datasets/). Executed copies go to build/notebooks/<assignment>/ (never
 over the sources). A failing notebook prints its cell number, source and error; the
 others still run; the exit code is non-zero if any failed. --expect-stubs (used by
-`release.py --notebooks` on the student release) accepts a notebook whose first error is
+`python -m tools.release --notebooks` on the student release) accepts a notebook whose first error is
 NotImplementedError: it ran up to the first fill-in.
 """
 import argparse
@@ -23,7 +22,7 @@ import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ASSIGNMENTS = ["assignment1", "assignment2", "assignment3"]
 # synthetic datasets each assignment's notebooks need in smoke mode (only those the
 # datasets script knows are prepared)
@@ -52,18 +51,12 @@ def find_notebooks(patterns):
 
 def known_datasets():
     """Names of the datasets the datasets script can write synthetically (course_datasets' REGISTRY)."""
-    folder = os.path.join(ROOT, "datasets")
-    if not os.path.isdir(os.path.join(folder, "course_datasets")):
-        return set()
-    # asked in a child with datasets/ as working directory: the package is importable there as it is
-    code = ("from course_datasets.registry import REGISTRY\n"
-            "print(' '.join(k for k, v in REGISTRY.items() if v.synthetic is not None))")
-    p = subprocess.run([sys.executable, "-c", code], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True)
-    if p.returncode != 0:  # a broken package must not hide the notebooks' own errors
-        log(f"note: could not read the dataset list from {folder}/course_datasets: {p.stderr.strip()[-500:]}")
+    try:
+        from datasets.course_datasets.registry import REGISTRY
+    except Exception as e:  # a broken package must not hide the notebooks' own errors
+        log(f"note: could not read the dataset list from datasets/course_datasets: {e}")
         return {"cifar10"}
-    return set(p.stdout.split())
+    return {k for k, v in REGISTRY.items() if v.synthetic is not None}
 
 
 def prepare_smoke_data(data_dir, assignments):

@@ -3,7 +3,7 @@ import time
 
 import numpy as np
 
-from bench import median_seconds  # tools/bench.py (tools/ is on the path of a section)
+from tools.bench import median_seconds
 
 from cs231n.classifiers.fc_net import FullyConnectedNet
 from cs231n.data_utils import cifar10_dir, get_CIFAR10_data

@@ -1,11 +1,12 @@
 """`make bench`: run the benchmark sections and write build/bench/results.{json,md}.
 
-Each section is a file tools/bench_sections/<aN>_<name>.py defining `run() -> dict`
+Each section is a module tools/bench/sections/<aN>_<name>.py defining `run() -> dict`
 (metric name -> number or string). It runs in its own process with its assignment
-folder (assignmentN) as working directory, so it imports that assignment's `cs231n`.
+folder (assignmentN) as working directory, so it imports that assignment's `cs231n`;
+the repository's top is on its PYTHONPATH, so it imports `tools.bench` for the timers.
 
-    python tools/bench.py                 # every section
-    python tools/bench.py --only a1       # sections whose name starts with a1 (comma list)
+    python -m tools.bench                 # every section
+    python -m tools.bench --only a1       # sections whose name starts with a1 (comma list)
 
 With --only, the new metrics are merged into the existing results.json.
 Data: $CS231N_DATASETS or datasets/ (real CIFAR-10 when present; the result says
@@ -13,7 +14,7 @@ Data: $CS231N_DATASETS or datasets/ (real CIFAR-10 when present; the result says
 """
 import argparse
 import glob
-import importlib.util
+import importlib
 import json
 import os
 import subprocess
@@ -21,13 +22,15 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SECTIONS = os.path.join(ROOT, "tools", "bench_sections")
+from datasets.course_datasets.layout import datasets_root, is_synthetic
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SECTIONS = os.path.join(ROOT, "tools", "bench", "sections")
 OUT_DIR = os.path.join(ROOT, "build", "bench")
 
 
 def data_root():
-    return os.environ.get("CS231N_DATASETS") or os.path.join(ROOT, "datasets")
+    return datasets_root(start=ROOT)
 
 
 def data_kind():
@@ -35,51 +38,7 @@ def data_kind():
     folder = os.path.join(data_root(), "cifar-10-batches-py")
     if not os.path.isdir(folder):
         return "missing"
-    readme = os.path.join(folder, "README.txt")
-    if os.path.exists(readme):
-        with open(readme, encoding="utf-8", errors="replace") as f:
-            if f.readline().startswith("SYNTHETIC"):
-                return "synthetic"
-    return "cifar10"
-
-
-def _timings(fn, repeats, warmup):
-    """Wall times of `repeats` calls of fn(), after `warmup` untimed calls."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return times
-
-
-def _median(times):
-    return sorted(times)[len(times) // 2]
-
-
-def median_seconds(fn, repeats=3, warmup=0):
-    """Median wall time of fn() over `repeats` calls, after `warmup` untimed calls.
-
-    For the sections: `from bench import median_seconds` (tools/ is on their path)."""
-    return _median(_timings(fn, repeats, warmup))
-
-
-def paired_median_seconds(fns, repeats=9, warmup=2, rounds=3):
-    """Median wall times of several functions, timed in blocks taken in turn.
-
-    Each round runs every function in turn: `warmup` untimed calls, then `repeats` timed
-    calls in a row. Blocks, not single calls, because a library's worker threads keep
-    spinning for a while after a call (OpenBLAS, OpenMP) and would slow down the other
-    library's next call; rounds, because a shared machine's speed drifts during a run and
-    timing one function entirely before the other would turn that drift into a false ratio.
-    Returns a list of medians (over all rounds), one per function."""
-    times = [[] for _ in fns]
-    for _ in range(rounds):
-        for fn, ts in zip(fns, times):
-            ts.extend(_timings(fn, repeats, warmup))
-    return [_median(ts) for ts in times]
+    return "synthetic" if is_synthetic(folder) else "cifar10"
 
 
 def section_files(only):
@@ -91,12 +50,9 @@ def section_files(only):
 
 
 def run_one(path):
-    """Child process: import the section file and dump its metrics as JSON to stdout's last line."""
-    sys.path.insert(0, os.getcwd())
-    spec = importlib.util.spec_from_file_location("bench_section", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.run()
+    """Child process (assignment folder as working directory): import the section and return its metrics."""
+    name = os.path.splitext(os.path.basename(path))[0]
+    return importlib.import_module(f"tools.bench.sections.{name}").run()
 
 
 def write_markdown(results, path):
@@ -149,8 +105,9 @@ def main():
         with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
             tmp_path = tmp.name
         t0 = time.time()
-        proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", path,
-                               "--child-out", tmp_path], cwd=cwd)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
+        proc = subprocess.run([sys.executable, "-m", "tools.bench", "--child", path,
+                               "--child-out", tmp_path], cwd=cwd, env=env)
         if proc.returncode != 0:
             failed.append(name)
             print(f"!! section {name} failed (exit {proc.returncode})")
@@ -174,6 +131,3 @@ def main():
         return 1
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Check that the modules (and functions) the course repeats across assignments are identical.
 
-    python tools/check_copies.py          # exit 1 and a diff for every copy that drifted
+    python -m tools.dev.copies          # exit 1 and a diff for every copy that drifted
 
 GROUPS below is the one list. An entry is a path inside each assignment folder, or
 `path::name` for one function/class (`Class.method` for a method), compared as the
@@ -15,11 +14,9 @@ import difflib
 import os
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import markers  # noqa: E402
+from tools.release import markers
 
-ROOT = os.path.dirname(HERE)
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ALL = ("assignment1", "assignment2", "assignment3")
 
 # ---- THE list: (what, assignments that must hold identical copies)

@@ -1,7 +1,7 @@
 """Solution markers: find `### BEGIN SOLUTION` / `### END SOLUTION` regions and replace them by stubs.
 
-Used by release.py (student release), grade.py (the stubbed base a submission is laid
-over) and check_copies.py (comparison that ignores marker lines). Standard library only.
+Used by tools/release (student release), grade.py (the stubbed base a submission is laid
+over) and tools/dev/copies.py (a later assignment's copy drops the marker lines). Standard library only.
 
 A region in a .py file or a notebook code cell
 

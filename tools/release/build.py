@@ -1,17 +1,17 @@
-#!/usr/bin/env python3
 """Build the student release from the reference solutions, and validate it.
 
-    python tools/release.py                  # build/release/assignmentN/ + assignmentN.zip, then validate
-    python tools/release.py --validate       # build into a temporary folder and validate (what `make test` runs)
-    python tools/release.py -a 1 --no-validate --out DIR
-    python tools/release.py --notebooks      # also: released notebooks run (smoke) up to their first fill-in
+    python -m tools.release                  # build/release/assignmentN/ + assignmentN.zip, then validate
+    python -m tools.release --validate       # build into a temporary folder and validate (what `make test` runs)
+    python -m tools.release -a 1 --no-validate --out DIR
+    python -m tools.release --notebooks      # also: released notebooks run (smoke) up to their first fill-in
 
 For each assignment folder that exists:
 - every `### BEGIN SOLUTION` ... `### END SOLUTION` region (in .py files and notebook code
   cells) becomes `# YOUR CODE HERE` + `raise NotImplementedError` at the same indentation;
 - notebooks lose outputs and execution counts; markdown cells tagged `solution` become
   `*Your answer:*`;
-- tests/, the files in REFERENCE_ONLY and anything git-ignored stay out;
+- which files ship is files.release_files(): tests/, the files in REFERENCE_ONLY and
+  anything git-ignored stay out;
 - the datasets/ script and its package (not the data, not its tests) are copied into assignmentN/datasets/.
 An unbalanced or nested marker stops everything before a file is written.
 
@@ -20,7 +20,6 @@ no line that was inside a marker (or a solution cell) survives; every graded tes
 against the stubs (tests in modules with GRADED = False are given code and skipped).
 """
 import argparse
-import fnmatch
 import json
 import os
 import shutil
@@ -30,78 +29,15 @@ import tempfile
 import time
 import zipfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import markers  # noqa: E402
-import testrun  # noqa: E402
+from . import markers
+from .files import ASSIGNMENTS, existing_assignments, list_files, release_files  # noqa: F401  (re-exported)
 
-ROOT = os.path.dirname(HERE)
-ASSIGNMENTS = ["assignment1", "assignment2", "assignment3"]
-
-# ---- THE place that declares what never ships (patterns relative to an assignment folder).
-# tests/ and build products are always left out; git-ignored files are left out as well.
-REFERENCE_ONLY = [
-    "tests/*",                 # the autograder's tests
-    "*/__pycache__/*", "__pycache__/*", "*.pyc",
-    "*/.ipynb_checkpoints/*", ".ipynb_checkpoints/*",
-    ".pytest_cache/*",
-    "*_submission.zip", "*_submission.pdf",
-    "*.reference.*", "reference/*",   # reference-only material (answer keys, notes)
-]
-# datasets/ files copied into each release (the script, its package and docs; never data nor tests)
-DATASET_FILES = ["*.py", "get_datasets.sh", "README.md", "course_datasets/*.py"]
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)      # fixed timestamps: the same input gives the same zip
 
 
 def log(msg=""):
     print(msg, flush=True)
-
-
-def is_reference_only(rel):
-    return any(fnmatch.fnmatch(rel, p) for p in REFERENCE_ONLY)
-
-
-def is_dataset_file(rel):
-    """True for a path inside datasets/ (e.g. 'course_datasets/core.py') that ships with a release."""
-    return any(fnmatch.fnmatch(rel, p) and rel.count("/") == p.count("/") for p in DATASET_FILES)
-
-
-def _git_files(root, sub):
-    """Tracked plus untracked-not-ignored files under root/sub (relative to root), or None without git."""
-    try:
-        out = subprocess.run(["git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard",
-                              "--", sub], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True).stdout
-        top = subprocess.run(["git", "-C", root, "rev-parse", "--show-toplevel"], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, check=True, text=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    if os.path.realpath(top) != os.path.realpath(root):
-        return None   # root is inside some other repository (e.g. a copy under build/): walk it instead
-    files = sorted({f for f in out.decode("utf-8", "surrogateescape").split("\0") if f})
-    return [f for f in files if os.path.isfile(os.path.join(root, f)) and not os.path.islink(os.path.join(root, f))]
-
-
-def _walk_files(root, sub):
-    found = []
-    for dirpath, dirnames, filenames in os.walk(os.path.join(root, sub)):
-        dirnames[:] = sorted(d for d in dirnames if d not in (".git", "__pycache__", ".ipynb_checkpoints",
-                                                              ".pytest_cache"))
-        for fn in sorted(filenames):
-            p = os.path.join(dirpath, fn)
-            if not os.path.islink(p):
-                found.append(os.path.relpath(p, root).replace(os.sep, "/"))
-    return found
-
-
-def list_files(root, sub):
-    """Files under root/sub that are part of the source (git's view when root is a checkout)."""
-    files = _git_files(root, sub)
-    return _walk_files(root, sub) if files is None else files
-
-
-def existing_assignments(root, wanted=None):
-    names = wanted or ASSIGNMENTS
-    return [a for a in names if os.path.isdir(os.path.join(root, a, "cs231n"))]
 
 
 def _dump_notebook(nb):
@@ -121,17 +57,12 @@ def render(root, name, include_tests=False, include_datasets=True):
     Raises markers.MarkerError (nothing has been written).
     """
     files, record = {}, {}
-    for path in list_files(root, name):
-        rel = path[len(name) + 1:]
+    for rel, path in release_files(root, name, include_tests, include_datasets).items():
         full = os.path.join(root, path)
-        if rel.startswith("tests/"):
-            if include_tests and not is_reference_only(rel.replace("tests/", "x/", 1)):
-                with open(full, "rb") as f:
-                    files[rel] = f.read()
-            continue
-        if is_reference_only(rel):
-            continue
-        if rel.endswith(".py"):
+        if rel.startswith("tests/") or path.startswith("datasets/"):
+            with open(full, "rb") as f:
+                files[rel] = f.read()
+        elif rel.endswith(".py"):
             with open(full, encoding="utf-8") as f:
                 text = f.read()
             out, hidden, n = markers.stub_text(text, path)
@@ -146,12 +77,6 @@ def render(root, name, include_tests=False, include_datasets=True):
         else:
             with open(full, "rb") as f:
                 files[rel] = f.read()
-    if include_datasets and os.path.isdir(os.path.join(root, "datasets")):
-        for path in list_files(root, "datasets"):
-            base = path.split("/", 1)[1]
-            if is_dataset_file(base):
-                with open(os.path.join(root, path), "rb") as f:
-                    files["datasets/" + base] = f.read()
     return files, record
 
 
@@ -288,6 +213,7 @@ def stub_test_problems(root, name, release_dir, per_test):
                 os.makedirs(os.path.dirname(p), exist_ok=True)
                 with open(p, "wb") as f:
                     f.write(data)
+        from tools import testrun   # the grading runner (imported here: grade.py imports this module too)
         items, results, notes = testrun.run(wd, None, per_test=per_test, total=max(300.0, per_test * 20), cap=600,
                                               only_graded=True)
     finally:
@@ -374,9 +300,9 @@ def main(argv=None):
             nbs = [os.path.join(out_dir, n, f) for n in names for f in sorted(rendered[n][0])
                    if f.endswith(".ipynb") and "/" not in f]
             if nbs:
-                cmd = [sys.executable, os.path.join(HERE, "run_notebooks.py"), "--smoke", "--expect-stubs",
+                cmd = [sys.executable, "-m", "tools.dev.run_notebooks", "--smoke", "--expect-stubs",
                        "--out", os.path.join(root, "build", "notebooks-release")] + nbs
-                ok &= subprocess.run(cmd).returncode == 0
+                ok &= subprocess.run(cmd, cwd=ROOT).returncode == 0
         log(f"release {'built and validated' if not args.no_validate else 'built'}"
             f"{'' if ok else ' WITH PROBLEMS'} in {time.time() - t0:.1f} s")
         return 0 if ok else 1

@@ -1,0 +1,7 @@
+"""`python -m tools.release`: build (and validate) the student release."""
+
+import sys
+
+from .build import main
+
+sys.exit(main())
