@@ -136,3 +136,40 @@ def test_sample_is_deterministic():
     assert np.array_equal(a, b), "greedy sampling must not depend on the random state"
     assert np.array_equal(a[2:3], model.sample(features[2:3], max_length=6)), \
         "a row's caption must not depend on the other rows of the minibatch"
+
+
+# The public course's own checks build a vocabulary without <START>/<END> and fix every
+# parameter with np.linspace; these are its published inputs and expected losses.
+PUBLIC_VOCAB = {"<NULL>": 0, "cat": 2, "dog": 3}
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("cell_type,feature_range,expected", [("rnn", (-1.5, 0.3), 9.83235591003),
+                                                               ("lstm", (-0.5, 1.7), 9.82445935443)])
+def test_public_course_loss_check(cell_type, feature_range, expected):
+    """The public course's loss check: a 3-word vocabulary without <START>/<END>, linspace parameters."""
+    N, D, W, H, T = 10, 20, 30, 40, 13
+    model = CaptioningRNN(PUBLIC_VOCAB, input_dim=D, wordvec_dim=W, hidden_dim=H, cell_type=cell_type,
+                          dtype=np.float64)
+    for k, v in model.params.items():
+        model.params[k] = np.linspace(-1.4, 1.3, num=v.size).reshape(*v.shape)
+    features = np.linspace(*feature_range, num=N * D).reshape(N, D)
+    captions = (np.arange(N * T) % len(PUBLIC_VOCAB)).reshape(N, T)
+    loss, _ = model.loss(features, captions)
+    assert abs(loss - expected) < 1e-9, f"loss {loss!r}, the public course expects {expected}"
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("cell_type", ["rnn", "lstm"])
+def test_public_course_gradient_check(cell_type):
+    """The public course's gradient check (vocabulary without <START>/<END>) against central differences."""
+    rng = np.random.RandomState(231)
+    captions = rng.randint(len(PUBLIC_VOCAB), size=(2, 3))
+    features = rng.randn(2, 4)
+    np.random.seed(231)
+    model = CaptioningRNN(PUBLIC_VOCAB, input_dim=4, wordvec_dim=5, hidden_dim=6, cell_type=cell_type,
+                          dtype=np.float64)
+    _, grads = model.loss(features, captions)
+    for k, v in model.params.items():
+        expected = num_grad(lambda _: model.loss(features, captions)[0], v)
+        assert scaled_error(grads[k], expected) < 1e-6, f"grads[{k!r}] differs from central differences"

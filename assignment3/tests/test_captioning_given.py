@@ -93,3 +93,14 @@ def test_captioning_solver_mechanics():
         CaptioningSolver(model, data, bogus=1)
     with pytest.raises(ValueError, match="update_rule"):
         CaptioningSolver(model, data, update_rule="nope")
+
+
+def test_vocabulary_without_start_end_works_for_the_loss_and_sample_says_why_not():
+    """The public course's checks use {'<NULL>': 0, 'cat': 2, 'dog': 3}: the model accepts it
+    (the constructor is given code); sample(), which needs <START> and <END>, refuses it clearly."""
+    from cs231n.classifiers.rnn import CaptioningRNN
+    model = CaptioningRNN({"<NULL>": 0, "cat": 2, "dog": 3}, input_dim=4, wordvec_dim=5, hidden_dim=6)
+    with pytest.raises(ValueError, match="<START> and <END>"):
+        model.sample(np.zeros((2, 4)), max_length=3)
+    with pytest.raises(ValueError, match="<NULL>"):
+        CaptioningRNN({"cat": 0, "<START>": 1, "<END>": 2}, input_dim=4)

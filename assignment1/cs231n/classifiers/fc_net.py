@@ -120,8 +120,9 @@ class TwoLayerNet(object):
         return np.argmax(self.loss(X), axis=1)
 
     def save(self, fname):
-        """Save the parameters (and reg) to `fname` (a .npz file)."""
-        np.savez(fname, reg=np.array(self.reg), **self.params)
+        """Save the parameters (and reg) to exactly the path `fname` (.npz format)."""
+        with open(fname, "wb") as f:   # a file object: np.savez would append ".npz" to a bare name
+            np.savez(f, reg=np.array(self.reg), **self.params)
 
     def load(self, fname):
         """Load parameters saved by save(); returns self."""

@@ -193,9 +193,10 @@ class KNearestNeighbor(object):
         return y_pred
 
     def save(self, fname):
-        """Save the memorised training data to `fname` (a .npz file)."""
+        """Save the memorised training data to exactly the path `fname` (.npz format)."""
         assert self.X_train is not None, "nothing to save: call train(X, y) first"
-        np.savez(fname, X_train=self.X_train, y_train=self.y_train)
+        with open(fname, "wb") as f:   # a file object: np.savez would append ".npz" to a bare name
+            np.savez(f, X_train=self.X_train, y_train=self.y_train)
 
     def load(self, fname):
         """Load training data saved by save(); returns self."""

@@ -124,9 +124,10 @@ class LinearClassifier(object):
         raise NotImplementedError("use a subclass (LinearSVM or Softmax) that defines the loss")
 
     def save(self, fname):
-        """Save the weights W to `fname` (a .npz file)."""
+        """Save the weights W to exactly the path `fname` (.npz format, whatever the name ends in)."""
         assert self.W is not None, "nothing to save: train the classifier first"
-        np.savez(fname, W=self.W)
+        with open(fname, "wb") as f:   # a file object: np.savez would append ".npz" to a bare name
+            np.savez(f, W=self.W)
 
     def load(self, fname):
         """Load weights saved by save(); returns self."""

@@ -220,13 +220,14 @@ class FullyConnectedNet(object):
                                for i in range(0, X.shape[0], batch_size)])
 
     def save(self, fname):
-        """Save the parameters, reg and batchnorm running averages to `fname` (a .npz file)."""
+        """Save the parameters, reg and batchnorm running averages to exactly the path `fname` (.npz format)."""
         arrays = dict(self.params)
         for i, bn_param in enumerate(self.bn_params):
             for key in ("running_mean", "running_var"):
                 if key in bn_param:
                     arrays[f"bn{i}_{key}"] = bn_param[key]
-        np.savez(fname, reg=np.array(self.reg), **arrays)
+        with open(fname, "wb") as f:   # a file object: np.savez would append ".npz" to a bare name
+            np.savez(f, reg=np.array(self.reg), **arrays)
 
     def load(self, fname):
         """Load what save() wrote (the net must have been built with the same shapes); returns self."""

@@ -25,7 +25,9 @@ class CaptioningRNN(object):
 
         Inputs:
         - word_to_idx: dict giving the vocabulary: V entries mapping each string to a
-          unique integer in [0, V); it must hold '<NULL>', '<START>' and '<END>'.
+          unique integer in [0, V); it must hold '<NULL>' (the padding that the loss
+          masks out). sample() also needs '<START>' and '<END>'; the loss does not, so a
+          small vocabulary such as {'<NULL>': 0, 'cat': 2, 'dog': 3} works for checks.
         - input_dim: dimension D of the image feature vectors
         - wordvec_dim: dimension W of the word vectors
         - hidden_dim: dimension H of the hidden state
@@ -35,8 +37,9 @@ class CaptioningRNN(object):
         """
         if cell_type not in {"rnn", "lstm"}:
             raise ValueError(f"invalid cell_type {cell_type!r}: use 'rnn' or 'lstm'")
-        for token in ("<NULL>", "<START>", "<END>"):
-            assert token in word_to_idx, f"word_to_idx lacks {token}; use the vocabulary from load_coco_data"
+        if "<NULL>" not in word_to_idx:
+            raise ValueError("word_to_idx lacks '<NULL>' (the padding token the loss masks out); "
+                             "use the vocabulary from load_coco_data")
 
         self.cell_type = cell_type
         self.dtype = dtype
@@ -145,6 +148,11 @@ class CaptioningRNN(object):
         - captions: integer array of shape (N, max_length), the sampled word indices
           (without the leading <START>)
         """
+        missing = [tok for tok, idx in (("<START>", self._start), ("<END>", self._end)) if idx is None]
+        if missing:
+            raise ValueError(f"sample() needs {' and '.join(missing)} in word_to_idx (it starts every caption "
+                             "with <START> and stops a row at <END>); this vocabulary only works for the loss. "
+                             "Use the vocabulary from load_coco_data.")
         N = features.shape[0]
         captions = self._null * np.ones((N, max_length), dtype=np.int32)
 
