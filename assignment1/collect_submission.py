@@ -12,7 +12,7 @@ graders read your notebooks' outputs, so run each one (Kernel > Restart & Run Al
 and save it before collecting. When nbconvert and a PDF route (LaTeX, or the webpdf
 exporter) are installed it also writes `aN_inline_submission.pdf` from all notebooks;
 otherwise it says how to make the PDF yourself. Upload the zip (and the PDF) where your
-course says. The same file is in every assignment (tools/check_copies.py keeps them equal).
+course says. The same file is in every assignment (copies of assignment1/collect_submission.py).
 """
 import glob
 import json

@@ -95,7 +95,7 @@ def affine_norm_relu_backward(dout, cache):
 # Convolutional sandwich layers (ConvolutionalNetworks.ipynb), on the fast layers.
 # ---------------------------------------------------------------------------------------
 from .layers import (relu_forward, relu_backward,  # noqa: E402
-                     spatial_batchnorm_forward, spatial_batchnorm_backward)
+                     spatial_batchnorm_forward)
 from .fast_layers import (conv_forward_fast, conv_backward_fast,  # noqa: E402
                           max_pool_forward_fast, max_pool_backward_fast)
 
@@ -149,22 +149,6 @@ def conv_bn_relu_forward(x, w, b, gamma, beta, conv_param, bn_param):
     an, bn_cache = spatial_batchnorm_forward(a, gamma, beta, bn_param)
     out, relu_cache = relu_forward(an)
     return out, (conv_cache, bn_cache, relu_cache)
-
-
-def conv_bn_relu_backward(dout, cache, need_dx=True):
-    """
-    Backward pass for the conv-bn-relu convenience layer.
-
-    need_dx=False skips the input gradient (dx is None), for a network's first layer.
-
-    Returns a tuple of:
-    - dx, dw, db, dgamma, dbeta: gradients with respect to x, w, b, gamma and beta
-    """
-    conv_cache, bn_cache, relu_cache = cache
-    dan = relu_backward(dout, relu_cache)
-    da, dgamma, dbeta = spatial_batchnorm_backward(dan, bn_cache)
-    dx, dw, db = conv_backward_fast(da, conv_cache, need_dx=need_dx)
-    return dx, dw, db, dgamma, dbeta
 
 
 def conv_relu_pool_forward(x, w, b, conv_param, pool_param):

@@ -111,11 +111,6 @@ def eval_numerical_gradient_blobs(f, inputs, output, h=1e-5):
     return grads
 
 
-def eval_numerical_gradient_net(net, inputs, output, h=1e-5):
-    """eval_numerical_gradient_blobs for a net object with a forward(*inputs, output) method."""
-    return eval_numerical_gradient_blobs(lambda *args: net.forward(), inputs, output, h=h)
-
-
 def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None):
     """Compare the analytic gradient with central differences at a few random coordinates.
 
