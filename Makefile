@@ -7,11 +7,12 @@ ASSIGNMENTS := assignment1 assignment2 assignment3
 # what `make data` (and so `make lab` / `make test`) prepares; offline each falls back to synthetic
 DATASETS ?= cifar10 coco_captioning
 
-.PHONY: help venv data lab test release grade gradescope notebooks bench clean
+.PHONY: help venv data lab test lint release grade gradescope notebooks bench clean
 
 help:
 	@echo "make lab         set up (.venv + datasets) and start JupyterLab"
-	@echo "make test        set up, then all tests, release validation, smoke notebook runs"
+	@echo "make test        set up, then all tests, copy check, lint, release validation, smoke notebook runs"
+	@echo "make lint        ruff (settings in pyproject.toml; pinned in requirements-dev.txt)"
 	@echo "make data        download CIFAR-10 and COCO captioning (synthetic stand-ins when offline)"
 	@echo "make release     build the student release under build/release/"
 	@echo "make grade A=1 SUBMISSION=path.zip   grade a submission (Gradescope results.json)"
@@ -29,14 +30,23 @@ $(STAMP): requirements.txt
 
 venv: $(STAMP)
 
+# Maintainer tools (the linter), on top of the student set: only `make test` and `make lint` need them.
+DEV_STAMP := $(VENV)/.requirements-dev-installed
+$(DEV_STAMP): requirements-dev.txt $(STAMP)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(DEV_STAMP)
+
 data: $(STAMP)
 	$(PY) datasets/get_datasets.py $(DATASETS)
 
 lab: venv data
 	$(VENV)/bin/jupyter lab --notebook-dir=.
 
-test: venv data
+test: venv data $(DEV_STAMP)
 	$(PY) -m tools.dev.run_tests
+
+lint: $(DEV_STAMP)
+	$(PY) -m ruff check .
 
 release: venv
 	$(PY) -m tools.release

@@ -25,7 +25,6 @@ work well for a variety of different problems.
 For efficiency, update rules may perform in-place updates, mutating w and
 setting next_w equal to w.
 """
-import numpy as np
 
 
 def sgd(w, dw, config=None):

@@ -1,5 +1,4 @@
 """Autograder: the CNN architecture calculator (cs231n/architectures.py) on hand-worked layers and published totals."""
-import math
 
 import pytest
 import torch

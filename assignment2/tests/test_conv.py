@@ -39,7 +39,8 @@ def test_conv_forward_hand_worked():
     out, _ = conv_forward_naive(x, w, np.array([0.5]), {"stride": 1, "pad": 0})
     assert np.allclose(out, [[[[12.5, 16.5], [24.5, 28.5]]]])
     # pad 1, stride 2 with a single centre tap picks every other pixel of the padded image
-    w = np.zeros((1, 1, 3, 3)); w[0, 0, 1, 1] = 1.0
+    w = np.zeros((1, 1, 3, 3))
+    w[0, 0, 1, 1] = 1.0
     out, _ = conv_forward_naive(x, w, np.zeros(1), {"stride": 2, "pad": 1})
     assert np.allclose(out, [[[[1, 3], [7, 9]]]])
 
@@ -47,7 +48,8 @@ def test_conv_forward_hand_worked():
 @pytest.mark.points(1)
 def test_conv_forward_does_not_modify_input():
     rng = np.random.default_rng(1)
-    x = rng.standard_normal((2, 2, 5, 5)); x0 = x.copy()
+    x = rng.standard_normal((2, 2, 5, 5))
+    x0 = x.copy()
     conv_forward_naive(x, rng.standard_normal((2, 2, 3, 3)), np.zeros(2), {"stride": 1, "pad": 1})
     assert np.array_equal(x, x0)
 

@@ -53,7 +53,9 @@ def test_conv_fast_forward_and_backward(N, C, H, W, F, HH, WW, stride, pad, dtyp
 def test_conv_fast_backward_without_dx():
     """need_dx=False (a network's first layer) returns dx None and the same dw, db."""
     rng = np.random.default_rng(2)
-    x = rng.standard_normal((3, 3, 10, 10)); w = rng.standard_normal((4, 3, 5, 5)); b = rng.standard_normal(4)
+    x = rng.standard_normal((3, 3, 10, 10))
+    w = rng.standard_normal((4, 3, 5, 5))
+    b = rng.standard_normal(4)
     out, cache = conv_forward_fast(x, w, b, {"stride": 1, "pad": 2})
     dout = rng.standard_normal(out.shape)
     _, dw, db = conv_backward_fast(dout, cache)
@@ -64,7 +66,9 @@ def test_conv_fast_backward_without_dx():
 def test_conv_fast_repeated_calls_do_not_share_memory():
     """The workspace must never hand out an array that a cache or a caller still holds."""
     rng = np.random.default_rng(1)
-    w = rng.standard_normal((4, 3, 3, 3)); b = np.zeros(4); cp = {"stride": 1, "pad": 1}
+    w = rng.standard_normal((4, 3, 3, 3))
+    b = np.zeros(4)
+    cp = {"stride": 1, "pad": 1}
     xs = [rng.standard_normal((8, 3, 32, 32)) for _ in range(3)]
     results = [conv_forward_fast(x, w, b, cp) for x in xs]
     for x, (out, cache) in zip(xs, results):

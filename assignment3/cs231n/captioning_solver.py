@@ -1,5 +1,4 @@
 """CaptioningSolver: trains a captioning model with minibatch gradient descent (update rules from cs231n.optim)."""
-import numpy as np
 from tqdm.auto import tqdm
 
 from cs231n import optim

@@ -468,13 +468,13 @@ def prepare_download(ds, root, force=False, keep_archive=False, retries=5, backo
             user_archive = False
         else:
             verify(archive, ds.size, ds.md5)
-            say(f"  size and md5 OK")
+            say("  size and md5 OK")
     if not user_archive:
         say(f"{ds.name}: downloading {ds.url}"
             + (f" ({human(ds.size)})" if ds.size else ""))
         download_any(ds.urls, archive, ds.size, ds.md5, retries=retries, backoff=backoff,
                      timeout=timeout, progress=progress)
-        say(f"  size and md5 OK")
+        say("  size and md5 OK")
         outcome = "downloaded"
     say(f"{ds.name}: extracting into {final}")
     extract_into_place(archive, root, ds.folder, ds.required)

@@ -7,7 +7,6 @@ import dataclasses
 import http.server
 import io
 import os
-import sys
 import threading
 import zipfile
 
@@ -18,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DATASETS = os.path.join(ROOT, "datasets")
 
 
-from course_datasets import cli, core, registry, spec, synthetic_coco  # noqa: E402  (datasets/ is the tests' root)
+from course_datasets import cli, registry, synthetic_coco  # noqa: E402  (datasets/ is the tests' root)
 from course_datasets import coco_captioning as cc  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-"""`make test`: every test suite, the copy check, the release validation and the smoke notebook runs.
+"""`make test`: every test suite, the copy check, the linter, the release validation and the smoke notebook runs.
 
     python -m tools.dev.run_tests
 
@@ -19,7 +19,8 @@ PY = sys.executable
 
 
 def pytest_step(name, cwd, target):
-    return (name, [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", target], cwd, True)
+    # --rootdir: the folder itself (pyproject.toml at the top would otherwise become every suite's rootdir)
+    return (name, [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", cwd, target], cwd, True)
 
 
 def steps():
@@ -31,6 +32,7 @@ def steps():
     out.append(pytest_step("tools tests", ROOT, "tools/tests"))
     for module, args, label in [
         ("tools.dev.copies", [], "declared copies up to date"),
+        ("ruff", ["check", "."], "lint (ruff check)"),
         ("tools.release", ["--validate"], "release validation"),
         ("tools.dev.run_notebooks", ["--smoke"], "notebooks (smoke)"),
     ]:

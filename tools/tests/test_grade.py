@@ -1,6 +1,5 @@
 """Tests of tools/grade.py on the fixture course: correct, wrong, broken, looping and unsafe submissions."""
 import json
-import os
 import shutil
 import zipfile
 

@@ -81,7 +81,7 @@ def _bench_conv(torch, metrics):
                 [lambda: conv_backward_fast(dout, conv_forward_fast(x, w, b, cp)[1]), torch_fwdbwd,
                  lambda: (d2 @ cols.T, np.matmul(w2.T, d2, out=buf_c))], repeats)
             t_gemm_fb = t_gemm_fwd + t_gemm_bwd
-            del cols, buf_o, buf_c
+            cols = buf_o = buf_c = None       # free the buffers before the next shape
             key = f"a2.conv.{name}.{dtype}"
             metrics[f"{key}.fwd_ms"] = round(t_fwd * 1e3, 3)
             metrics[f"{key}.fwdbwd_ms"] = round(t_fb * 1e3, 3)
