@@ -97,7 +97,7 @@ class Solver(object):
     def __init__(self, model, data, update_rule="sgd", optim_config=None, lr_decay=1.0,
                  batch_size=100, num_epochs=10, num_train_samples=1000,
                  num_val_samples=None, checkpoint_name=None, print_every=10,
-                 verbose=True, seed=None, augment=None):
+                 verbose=True, seed=None):
         """
         Construct a new Solver instance.
 
@@ -134,10 +134,6 @@ class Solver(object):
         - seed: Integer or None; seeds the solver's own random number generator
           (minibatch sampling, accuracy subsampling). Same seed, same model
           initialisation and same data give the same run.
-        - augment: None, or a function augment(X_batch, rng) -> X_batch of the same
-          shape, applied to every training minibatch (for example random flips);
-          it must draw its randomness from rng (the solver's generator) so that
-          runs stay reproducible and resumable.
         """
         for key in ("X_train", "y_train", "X_val", "y_val"):
             if key not in data:
@@ -164,7 +160,6 @@ class Solver(object):
         self.print_every = print_every
         self.verbose = verbose
         self.seed = seed
-        self.augment = augment
         if self.batch_size < 1 or self.num_epochs < 0:
             raise ValueError(f"batch_size must be >= 1 and num_epochs >= 0 (got {batch_size}, {num_epochs})")
 
@@ -211,9 +206,6 @@ class Solver(object):
         batch_mask = self.rng.choice(num_train, self.batch_size)
         X_batch = self.X_train[batch_mask]
         y_batch = self.y_train[batch_mask]
-        if self.augment is not None:
-            X_batch = self.augment(X_batch, self.rng)
-            assert X_batch.shape[0] == len(y_batch), "augment must keep one image per label"
 
         # Compute loss and gradient
         loss, grads = self.model.loss(X_batch, y_batch)

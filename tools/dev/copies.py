@@ -53,8 +53,10 @@ COPIES = [
     Copy("assignment1/cs231n/vis_utils.py", each("cs231n/vis_utils.py", [A2, A3])),
     Copy("assignment1/cs231n/smoke.py", each("cs231n/smoke.py", [A2, A3])),
     Copy("assignment1/collect_submission.py", each("collect_submission.py", [A2, A3])),
-    # the Solver (given code) of assignments 1 and 2
-    Copy("assignment2/cs231n/solver.py", each("cs231n/solver.py", [A1])),
+    # the Solver (given code): assignment 1's is assignment 2's without `augment` (its own __init__ and _step)
+    *[Copy(f"assignment2/cs231n/solver.py::Solver.{name}", each("cs231n/solver.py", [A1]))
+      for name in ("_reset", "_model_state", "_set_model_state", "_checkpoint_path", "_save_checkpoint",
+                   "load_checkpoint", "check_accuracy", "train")],
     # update rules: sgd as written in assignment 1; assignment 3 gets assignment 2's file as given code
     Copy("assignment1/cs231n/optim.py::sgd", each("cs231n/optim.py", [A2])),
     Copy("assignment2/cs231n/optim.py", each("cs231n/optim.py", [A3]), strip_markers=True),
