@@ -7,13 +7,29 @@
     build.py     render a release in memory, write the folder and zip, validate it (imports, leaks,
                  every graded test fails on the stubs), the command line
 
-The names below are the package's API for the other tools (the grader imports them).
+The names in __all__ are the package's API for the other tools (the grader imports them).
 """
 
-import fnmatch  # noqa: F401  (kept for callers that use release.fnmatch)
+import fnmatch
 
-from . import markers  # noqa: F401
-from .build import ZIP_DATE, find_leaks, main, render, validate, write_tree, write_zip  # noqa: F401
-from .files import (ASSIGNMENTS, AUTOGRADER_TOOLS, DATASET_FILES, REFERENCE_ONLY,  # noqa: F401
-                    autograder_tool_files, existing_assignments, is_dataset_file, is_reference_only,
-                    list_files, release_files)
+from . import markers
+from .build import ZIP_DATE, find_leaks, main, render, validate, write_tree, write_zip
+from .files import (
+    ASSIGNMENTS,
+    AUTOGRADER_TOOLS,
+    DATASET_FILES,
+    REFERENCE_ONLY,
+    autograder_tool_files,
+    existing_assignments,
+    is_dataset_file,
+    is_reference_only,
+    list_files,
+    release_files,
+)
+
+__all__ = [
+    "ASSIGNMENTS", "AUTOGRADER_TOOLS", "DATASET_FILES", "REFERENCE_ONLY", "ZIP_DATE",
+    "autograder_tool_files", "existing_assignments", "find_leaks", "fnmatch", "is_dataset_file",
+    "is_reference_only", "list_files", "main", "markers", "release_files", "render", "validate",
+    "write_tree", "write_zip",
+]
