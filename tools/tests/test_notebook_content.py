@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-import markers
-from conftest import TOOLS
+from tools.release import markers
+
+from .conftest import TOOLS
 
 ROOT = os.path.dirname(TOOLS)
 NOTEBOOKS = sorted(os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "assignment*", "*.ipynb")))
