@@ -200,7 +200,7 @@ def prepare(ds, root, args):
                                   f"Delete {archive} and run the command again.") from None
         if summary:
             core.say("  arrays OK: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
-        core._place(os.path.join(tmp, ds.folder), final)
+        core.place_folder(os.path.join(tmp, ds.folder), final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if not user_archive and not args.keep_archive:

@@ -414,13 +414,13 @@ def extract_into_place(archive, root, folder, required=()):
             raise DatasetError(f"{archive}: does not hold {folder}/"
                                + (f" (missing {', '.join(missing)})" if missing else "")
                                + "; is it the right file?")
-        _place(new, final)
+        place_folder(new, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
 
 
-def _place(new, final):
+def place_folder(new, final):
     """Rename folder `new` to `final`, replacing an existing `final` (moved aside first)."""
     old = None
     if os.path.exists(final):
@@ -505,7 +505,7 @@ def prepare_synthetic(ds, root, per_batch, force=False):
     tmp = tempfile.mkdtemp(prefix=f".tmp-{ds.folder}-", dir=root)
     try:
         ds.synthetic(os.path.join(tmp, ds.folder), per_batch)
-        _place(os.path.join(tmp, ds.folder), final)
+        place_folder(os.path.join(tmp, ds.folder), final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     say(f"{ds.name}: synthetic data ready ({time.time() - t0:.1f} s). It is NOT the real dataset: "

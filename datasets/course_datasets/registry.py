@@ -3,7 +3,7 @@
 To add a dataset (MNIST is next): write `course_datasets/mnist.py` with
 `DATASET = Dataset(name="mnist", ...)` (spec.py says what each field means; a dataset of
 several files, like MNIST's four idx files, gives a `prepare` function that calls
-core.download_any / core.verify per file and core._place for the finished folder, as
+core.download_any / core.verify per file and core.place_folder for the finished folder, as
 coco_captioning.prepare does), and a `synthetic` hook writing the stand-in in the same
 format whose README.txt starts with SYNTHETIC (layout.py). Then add the module below.
 """
