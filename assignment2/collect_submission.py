@@ -14,6 +14,7 @@ exporter) are installed it also writes `aN_inline_submission.pdf` from all noteb
 otherwise it says how to make the PDF yourself. Upload the zip (and the PDF) where your
 course says. The same file is in every assignment (copies of assignment1/collect_submission.py).
 """
+
 import glob
 import json
 import os
@@ -35,8 +36,10 @@ def short_name():
     m = re.search(r"assignment[_-]?(\d+)", os.path.basename(HERE), re.IGNORECASE)
     if m:
         return f"a{m.group(1)}"
-    say(f"WARNING: this folder ({os.path.basename(HERE)}) is not named assignmentN; "
-        "the files will be called submission_code_submission.zip / .pdf")
+    say(
+        f"WARNING: this folder ({os.path.basename(HERE)}) is not named assignmentN; "
+        "the files will be called submission_code_submission.zip / .pdf"
+    )
     return "submission"
 
 
@@ -47,8 +50,7 @@ def notebook_problems(path):
             nb = json.load(f)
     except (OSError, ValueError) as e:
         return [f"cannot be read ({e}); is it saved and valid?"]
-    code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"
-            and "".join(c.get("source", "")).strip()]
+    code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code" and "".join(c.get("source", "")).strip()]
     counts = [c.get("execution_count") for c in code]
     problems = []
     if code and all(n is None for n in counts):
@@ -58,8 +60,10 @@ def notebook_problems(path):
         problems.append(f"{not_run} of {len(code)} code cells were not run")
     ran = [n for n in counts if n is not None]
     if any(b <= a for a, b in zip(ran, ran[1:])) or (ran and ran[0] != 1):
-        problems.append("cells were not run once, in order, from a fresh kernel "
-                        f"(execution counts {ran[:6]}{'...' if len(ran) > 6 else ''})")
+        problems.append(
+            "cells were not run once, in order, from a fresh kernel "
+            f"(execution counts {ran[:6]}{'...' if len(ran) > 6 else ''})"
+        )
     errors = []
     for i, c in enumerate(nb.get("cells", [])):
         for out in c.get("outputs", []):
@@ -98,10 +102,14 @@ def pdf_route():
         return "pdf", None
     try:
         import playwright  # noqa: F401
+
         return "webpdf", None
     except ImportError:
         pass
-    return None, "neither LaTeX (xelatex + pandoc) nor the webpdf exporter (pip install 'nbconvert[webpdf]') is available"
+    return (
+        None,
+        "neither LaTeX (xelatex + pandoc) nor the webpdf exporter (pip install 'nbconvert[webpdf]') is available",
+    )
 
 
 def make_pdf(dest, notebooks):
@@ -110,6 +118,7 @@ def make_pdf(dest, notebooks):
     if route is None:
         return why
     import nbformat
+
     merged = None
     for nbp in notebooks:
         nb = nbformat.read(nbp, as_version=4)

@@ -17,6 +17,7 @@ without `test_`. Tests in modules with `GRADED = False` (given code) count 0/0.
 Output: results.json (default build/grade/aN/, or /autograder/results/ under Gradescope)
 and a table on stdout.
 """
+
 import argparse
 import json
 import os
@@ -33,8 +34,8 @@ import release  # noqa: E402
 import testrun  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
-MAX_FILE = 2 << 20        # bytes per submitted .py file
-MAX_TOTAL = 32 << 20      # bytes of .py in a submission
+MAX_FILE = 2 << 20  # bytes per submitted .py file
+MAX_TOTAL = 32 << 20  # bytes of .py in a submission
 MAX_MEMBERS = 5000
 
 
@@ -73,7 +74,7 @@ def read_submission(path):
     if os.path.isdir(path):
         if not os.path.isdir(os.path.join(path, "cs231n")):
             zips = [f for f in os.listdir(path) if f.endswith(".zip")]
-            if len(zips) == 1:        # Gradescope keeps an uploaded zip as it is
+            if len(zips) == 1:  # Gradescope keeps an uploaded zip as it is
                 notes.append(f"using {zips[0]} from the submission folder")
                 return read_zip(os.path.join(path, zips[0]), notes)
         found = []
@@ -111,8 +112,10 @@ def read_zip(path, notes):
             raise Refused(f"the zip has {len(infos)} entries (at most {MAX_MEMBERS})")
         for info in infos:
             if not _safe_name(info.filename):
-                raise Refused(f"unsafe path in the zip: {info.filename!r} (absolute or with '..'); "
-                              "make the zip with collect_submission.py")
+                raise Refused(
+                    f"unsafe path in the zip: {info.filename!r} (absolute or with '..'); "
+                    "make the zip with collect_submission.py"
+                )
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
                 raise Refused(f"the zip holds a link: {info.filename!r}; make the zip with collect_submission.py")
@@ -156,8 +159,9 @@ def grade(root, n, submission, per_test=30.0, total=900.0, cap=4000):
         try:
             files, notes = read_submission(submission)
         except Refused as e:
-            tests = [_entry(i, {"outcome": "failed", "message": f"submission refused: {e}", "output": ""})
-                     for i in items]
+            tests = [
+                _entry(i, {"outcome": "failed", "message": f"submission refused: {e}", "output": ""}) for i in items
+            ]
             return _results(tests, t0, [f"SUBMISSION REFUSED: {e}"])
         if not files:
             notes.append("no cs231n/**/*.py files found in the submission: every fill-in counts as missing")
@@ -198,7 +202,7 @@ def _results(tests, t0, notes):
     score = sum(t["score"] for t in tests)
     max_score = sum(t["max_score"] for t in tests)
     dt = time.time() - t0
-    return {                                   # Gradescope's autograder results format
+    return {  # Gradescope's autograder results format
         "score": score,
         "execution_time": int(round(dt)),
         "output": "\n".join(notes),
@@ -229,8 +233,10 @@ def table(res):
                 msg = " ".join(t["extra_data"]["message"].split())[:110]
                 lines.append(f"    FAIL {test} ({_num(t['max_score'])} pt): {msg}")
     lines.append("-" * 80)
-    lines.append(f"{'TOTAL':28s} {_num(res['score']):>6s} / {_num(res['extra_data']['max_score']):<5s}   "
-                 f"({res['extra_data']['seconds']:.1f} s)")
+    lines.append(
+        f"{'TOTAL':28s} {_num(res['score']):>6s} / {_num(res['extra_data']['max_score']):<5s}   "
+        f"({res['extra_data']['seconds']:.1f} s)"
+    )
     if res.get("output"):
         lines.append("notes: " + res["output"].replace("\n", "\n       "))
     return "\n".join(lines)
@@ -257,14 +263,14 @@ def gradescope_zip(root, n, out_dir):
         with open(os.path.join(os.path.dirname(HERE), rel), "rb") as f:
             files[rel] = f.read()
     for path in release.list_files(root, name):
-        rel = path[len(name) + 1:]
+        rel = path[len(name) + 1 :]
         if release.is_reference_only(rel) and not rel.startswith("tests/"):
             continue
         if "__pycache__" in rel or rel.endswith(".pyc"):
             continue
         with open(os.path.join(root, path), "rb") as f:
             files[path] = f.read()
-    for path in release.list_files(root, "datasets"):     # scripts only: the grading copy mirrors the release
+    for path in release.list_files(root, "datasets"):  # scripts only: the grading copy mirrors the release
         base = path.split("/", 1)[1]
         if release.is_dataset_file(base):
             with open(os.path.join(root, path), "rb") as f:
@@ -287,8 +293,11 @@ def main(argv=None):
     ap.add_argument("--out", help="folder for results.json (default build/grade/aN, /autograder/results on Gradescope)")
     ap.add_argument("--per-test", type=float, default=30.0, help="time limit per test in seconds (default 30)")
     ap.add_argument("--total", type=float, default=900.0, help="time limit for all tests in seconds (default 900)")
-    ap.add_argument("--gradescope-zip", action="store_true",
-                    help="build build/gradescope/aN_autograder.zip (upload it to Gradescope as the autograder)")
+    ap.add_argument(
+        "--gradescope-zip",
+        action="store_true",
+        help="build build/gradescope/aN_autograder.zip (upload it to Gradescope as the autograder)",
+    )
     ap.add_argument("--root", default=ROOT, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     root = os.path.abspath(args.root)
@@ -307,14 +316,17 @@ def main(argv=None):
         return 2
     out = args.out
     if out is None:
-        out = "/autograder/results" if os.path.isdir("/autograder/results") else \
-            os.path.join(root, "build", "grade", f"a{args.assignment}")
+        out = (
+            "/autograder/results"
+            if os.path.isdir("/autograder/results")
+            else os.path.join(root, "build", "grade", f"a{args.assignment}")
+        )
     try:
         res = grade(root, args.assignment, os.path.abspath(args.submission), args.per_test, args.total)
     except release.markers.MarkerError as e:
         print(f"the reference assignment has a marker error: {e}", file=sys.stderr)
         return 2
-    except RuntimeError as e:   # the reference tests themselves do not collect: an instructor-side problem
+    except RuntimeError as e:  # the reference tests themselves do not collect: an instructor-side problem
         print(f"cannot grade: {e}", file=sys.stderr)
         return 2
     os.makedirs(out, exist_ok=True)

@@ -20,6 +20,7 @@ Events, one JSON object per line, flushed at once (the parent may kill us any ti
     {"event": "result", "nodeid": ..., "outcome": "passed|failed|skipped", "message": ..., "output": ..., "duration": s}
     {"event": "finish"}
 """
+
 import json
 import os
 import signal
@@ -28,7 +29,7 @@ import time
 import pytest
 
 LIMIT = float(os.environ.get("CS231N_TEST_LIMIT", "0") or 0)
-EVENTS = os.environ.pop("CS231N_TEST_EVENTS", None)   # out of the environment the tested code sees
+EVENTS = os.environ.pop("CS231N_TEST_EVENTS", None)  # out of the environment the tested code sees
 CAP = int(os.environ.get("CS231N_OUTPUT_CAP", "4000"))
 ONLY_GRADED = os.environ.get("CS231N_ONLY_GRADED") == "1"
 
@@ -61,8 +62,10 @@ def emit(**rec):
 
 
 def _on_alarm(signum, frame):
-    raise TestTimeLimit(f"time limit: stopped after {LIMIT:g} s (the per-test limit). "
-                        "Look for an infinite loop or a very slow (unvectorised) step.")
+    raise TestTimeLimit(
+        f"time limit: stopped after {LIMIT:g} s (the per-test limit). "
+        "Look for an infinite loop or a very slow (unvectorised) step."
+    )
 
 
 class _Alarm:
@@ -103,12 +106,16 @@ def _short_message(report):
 
 def pytest_collectreport(report):
     if report.failed:
-        emit(event="collect_error", file=_file_of(report.nodeid), message=cap(_short_message(report), 500),
-             output=cap(str(report.longrepr)))
+        emit(
+            event="collect_error",
+            file=_file_of(report.nodeid),
+            message=cap(_short_message(report), 500),
+            output=cap(str(report.longrepr)),
+        )
 
 
 def pytest_collection_modifyitems(session, config, items):
-    if ONLY_GRADED:   # release validation: tests of given code (GRADED = False) are not run at all
+    if ONLY_GRADED:  # release validation: tests of given code (GRADED = False) are not run at all
         keep = [i for i in items if getattr(getattr(i, "module", None), "GRADED", True)]
         dropped = [i for i in items if i not in keep]
         if dropped:
@@ -154,8 +161,14 @@ def pytest_runtest_logreport(report):
             if text:
                 st["output"].append(f"--- captured {name} ---\n{text}")
     if report.when == "teardown":
-        emit(event="result", nodeid=report.nodeid, outcome=st["outcome"], message=cap(st["message"], 500),
-             output=cap("\n".join(st["output"])), duration=round(time.time() - st["t0"], 3))
+        emit(
+            event="result",
+            nodeid=report.nodeid,
+            outcome=st["outcome"],
+            message=cap(st["message"], 500),
+            output=cap("\n".join(st["output"])),
+            duration=round(time.time() - st["t0"], 3),
+        )
         _state.pop(report.nodeid, None)
 
 

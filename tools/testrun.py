@@ -7,6 +7,7 @@ a grace period, e.g. because it blocks the alarm, gets the whole process group k
 that test is marked failed and what has not run yet is run again in a fresh process.
 So an infinite loop costs only its own tests. The total limit stops everything.
 """
+
 import json
 import os
 import resource
@@ -17,9 +18,9 @@ import tempfile
 import time
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
-GRACE = 5.0            # seconds past the per-test limit before the watchdog kills the process
-STARTUP = 60.0         # seconds pytest may take to start before its first event
-MAX_FILE_BYTES = 64 << 20   # a runaway print loop cannot fill the disk
+GRACE = 5.0  # seconds past the per-test limit before the watchdog kills the process
+STARTUP = 60.0  # seconds pytest may take to start before its first event
+MAX_FILE_BYTES = 64 << 20  # a runaway print loop cannot fill the disk
 
 
 def _limit_files():
@@ -62,25 +63,46 @@ def _pytest(workdir, args, per_test, deadline, cap, only_graded=False):
     fd, out_path = tempfile.mkstemp(prefix="pytest-out-", suffix=".txt")
     os.close(fd)
     env = dict(os.environ)
-    env.update({
-        "PYTHONPATH": TOOLS,
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "CS231N_TEST_LIMIT": str(per_test),
-        "CS231N_TEST_EVENTS": events_path,
-        "CS231N_OUTPUT_CAP": str(cap),
-        "MPLBACKEND": "Agg",
-        # third-party pytest plugins (e.g. anyio's, pulled in by jupyter) cost ~1 s per start and are not used
-        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-        "CS231N_ONLY_GRADED": "1" if only_graded else "0",
-    })
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "pytest_limits",
-           "--continue-on-collection-errors", "--tb=short", "-W", "ignore::DeprecationWarning"] + args
+    env.update(
+        {
+            "PYTHONPATH": TOOLS,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "CS231N_TEST_LIMIT": str(per_test),
+            "CS231N_TEST_EVENTS": events_path,
+            "CS231N_OUTPUT_CAP": str(cap),
+            "MPLBACKEND": "Agg",
+            # third-party pytest plugins (e.g. anyio's, pulled in by jupyter) cost ~1 s per start and are not used
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+            "CS231N_ONLY_GRADED": "1" if only_graded else "0",
+        }
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "pytest_limits",
+        "--continue-on-collection-errors",
+        "--tb=short",
+        "-W",
+        "ignore::DeprecationWarning",
+    ] + args
     ended = "finished"
     try:
         with open(out_path, "wb") as out:
-            proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True,
-                                    preexec_fn=_limit_files if os.name == "posix" else None)
+            proc = subprocess.Popen(
+                cmd,
+                cwd=workdir,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_limit_files if os.name == "posix" else None,
+            )
             last_t, last_kind, seen = time.time(), "startup", 0
             while proc.poll() is None:
                 time.sleep(0.05)
@@ -89,8 +111,11 @@ def _pytest(workdir, args, per_test, deadline, cap, only_graded=False):
                 if len(ev) > seen:
                     seen = len(ev)
                     last_t, last_kind = now, ev[-1]["event"]
-                budget = STARTUP if last_kind == "startup" else (
-                    per_test + GRACE if last_kind in ("start", "collect_start") else per_test + STARTUP)
+                budget = (
+                    STARTUP
+                    if last_kind == "startup"
+                    else (per_test + GRACE if last_kind in ("start", "collect_start") else per_test + STARTUP)
+                )
                 if now > deadline:
                     ended = "total"
                 elif now - last_t > budget:
@@ -141,8 +166,12 @@ def run(workdir, items=None, test_path="tests", per_test=30.0, total=900.0, cap=
             break
         if time.time() >= t_end:
             for n in todo or []:
-                results[n] = {"outcome": "failed", "message": f"not run: the total time limit ({total:g} s) ran out",
-                              "output": "", "duration": 0.0}
+                results[n] = {
+                    "outcome": "failed",
+                    "message": f"not run: the total time limit ({total:g} s) ran out",
+                    "output": "",
+                    "duration": 0.0,
+                }
             notes.append(f"total time limit of {total:g} s reached")
             break
         args = [test_path] if todo is None else todo
@@ -170,22 +199,36 @@ def run(workdir, items=None, test_path="tests", per_test=30.0, total=900.0, cap=
         for f, e in file_errors.items():
             for i in known:
                 if i["file"] == f and i["nodeid"] not in results:
-                    results[i["nodeid"]] = {"outcome": "failed", "output": e.get("output", ""), "duration": 0.0,
-                                            "message": f"{f} could not be imported: {e['message']}"}
+                    results[i["nodeid"]] = {
+                        "outcome": "failed",
+                        "output": e.get("output", ""),
+                        "duration": 0.0,
+                        "message": f"{f} could not be imported: {e['message']}",
+                    }
                     progress += 1
         if ended != "finished":
-            why = {"watchdog": "it ran past the time limit and did not stop (process killed)",
-                   "total": f"the total time limit ({total:g} s) ran out"}.get(ended, ended)
+            why = {
+                "watchdog": "it ran past the time limit and did not stop (process killed)",
+                "total": f"the total time limit ({total:g} s) ran out",
+            }.get(ended, ended)
             if started is not None and started not in results:
-                results[started] = {"outcome": "failed", "message": f"stopped: {why}", "output": cap_text(tail, cap),
-                                    "duration": None}
+                results[started] = {
+                    "outcome": "failed",
+                    "message": f"stopped: {why}",
+                    "output": cap_text(tail, cap),
+                    "duration": None,
+                }
                 progress += 1
                 notes.append(f"{started}: {why}")
             elif collecting is not None:
                 for i in known:
                     if i["file"] == collecting and i["nodeid"] not in results:
-                        results[i["nodeid"]] = {"outcome": "failed", "duration": None, "output": cap_text(tail, cap),
-                                                "message": f"importing for {collecting} stopped: {why}"}
+                        results[i["nodeid"]] = {
+                            "outcome": "failed",
+                            "duration": None,
+                            "output": cap_text(tail, cap),
+                            "message": f"importing for {collecting} stopped: {why}",
+                        }
                         progress += 1
                 notes.append(f"collecting {collecting}: {why}")
             else:
@@ -196,8 +239,12 @@ def run(workdir, items=None, test_path="tests", per_test=30.0, total=900.0, cap=
         if progress == 0:
             for i in known:
                 if i["nodeid"] not in results:
-                    results[i["nodeid"]] = {"outcome": "failed", "duration": None, "output": cap_text(tail, cap),
-                                            "message": f"not run: the test process ended ({ended}) before it"}
+                    results[i["nodeid"]] = {
+                        "outcome": "failed",
+                        "duration": None,
+                        "output": cap_text(tail, cap),
+                        "message": f"not run: the test process ended ({ended}) before it",
+                    }
             break
     return known or [], results, notes
 

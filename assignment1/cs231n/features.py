@@ -1,4 +1,5 @@
 """Hand-crafted image features: histogram of oriented gradients (HOG) and an HSV hue histogram, plus a helper that stacks them for many images."""
+
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -94,13 +95,13 @@ def hog_feature(im, orientations=9, pixels_per_cell=8):
     gy = np.zeros_like(image)
     gx[:, :-1] = np.diff(image, axis=1)  # (H, W) gradient along x (columns)
     gy[:-1, :] = np.diff(image, axis=0)  # (H, W) gradient along y (rows)
-    mag = np.sqrt(gx ** 2 + gy ** 2)
+    mag = np.sqrt(gx**2 + gy**2)
     ang = np.rad2deg(np.arctan2(gy, gx)) % 180.0  # unsigned orientation in [0, 180)
     bins = np.minimum((ang * (orientations / 180.0)).astype(np.int64), orientations - 1)
 
     # Keep whole cells only, then accumulate magnitudes per (cell_row, cell_col, bin).
-    mag = mag[:ncy * cell, :ncx * cell]
-    bins = bins[:ncy * cell, :ncx * cell]
+    mag = mag[: ncy * cell, : ncx * cell]
+    bins = bins[: ncy * cell, : ncx * cell]
     cell_row = (np.arange(ncy * cell) // cell)[:, None]  # (H', 1)
     cell_col = (np.arange(ncx * cell) // cell)[None, :]  # (1, W')
     index = (cell_row * ncx + cell_col) * orientations + bins  # (H', W')
@@ -135,8 +136,7 @@ def color_histogram_hsv(im, nbin=10, xmin=0, xmax=255, normalized=True):
     delta = cmax - rgb.min(axis=2)
     safe = np.where(delta > 0, delta, 1.0)
     # Hue in sixths of a turn, by which channel is largest; gray pixels (delta 0) get hue 0.
-    hue = np.where(cmax == r, ((g - b) / safe) % 6.0,
-                   np.where(cmax == g, (b - r) / safe + 2.0, (r - g) / safe + 4.0))
+    hue = np.where(cmax == r, ((g - b) / safe) % 6.0, np.where(cmax == g, (b - r) / safe + 2.0, (r - g) / safe + 4.0))
     hue = np.where(delta > 0, hue / 6.0, 0.0)  # (H, W) in [0, 1)
     idx = np.clip((hue * nbin).astype(np.int64), 0, nbin - 1)
     imhist = np.bincount(idx.ravel(), minlength=nbin).astype(np.float64)

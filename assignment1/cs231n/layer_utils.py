@@ -1,4 +1,5 @@
 """Convenience "sandwich" layers that chain common layer pairs (affine then ReLU)."""
+
 from .layers import *
 
 

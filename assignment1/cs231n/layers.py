@@ -1,4 +1,5 @@
 """Modular layers (affine, ReLU) and classification losses (SVM, softmax), each a forward and a backward pass."""
+
 import numpy as np
 
 
@@ -56,9 +57,9 @@ def affine_backward(dout, cache):
     ###########################################################################
     ### BEGIN SOLUTION
     N = x.shape[0]
-    dx = dout.dot(w.T).reshape(x.shape)      # (N, d_1, ..., d_k)
-    dw = x.reshape(N, -1).T.dot(dout)        # (D, M)
-    db = np.sum(dout, axis=0)                # (M,)
+    dx = dout.dot(w.T).reshape(x.shape)  # (N, d_1, ..., d_k)
+    dw = x.reshape(N, -1).T.dot(dout)  # (D, M)
+    db = np.sum(dout, axis=0)  # (M,)
     ### END SOLUTION
     return dx, dw, db
 

@@ -1,4 +1,5 @@
 """Smoke mode: the one switch (CS231N_SMOKE=1) that shrinks notebook sizes so CI runs them fast."""
+
 import os
 
 SMOKE = os.environ.get("CS231N_SMOKE", "").strip().lower() not in ("", "0", "false", "no")

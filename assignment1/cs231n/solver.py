@@ -1,4 +1,5 @@
 """Solver: trains a model with minibatch gradient descent, tracks accuracy and the best parameters, and checkpoints each epoch so training can resume."""
+
 import json
 import os
 import tempfile
@@ -94,10 +95,22 @@ class Solver(object):
         names to gradients of the loss with respect to those parameters.
     """
 
-    def __init__(self, model, data, update_rule="sgd", optim_config=None, lr_decay=1.0,
-                 batch_size=100, num_epochs=10, num_train_samples=1000,
-                 num_val_samples=None, checkpoint_name=None, print_every=10,
-                 verbose=True, seed=None):
+    def __init__(
+        self,
+        model,
+        data,
+        update_rule="sgd",
+        optim_config=None,
+        lr_decay=1.0,
+        batch_size=100,
+        num_epochs=10,
+        num_train_samples=1000,
+        num_val_samples=None,
+        checkpoint_name=None,
+        print_every=10,
+        verbose=True,
+        seed=None,
+    ):
         """
         Construct a new Solver instance.
 
@@ -137,19 +150,24 @@ class Solver(object):
         """
         for key in ("X_train", "y_train", "X_val", "y_val"):
             if key not in data:
-                raise ValueError(f"data must hold {key!r} (it has {sorted(data)}); "
-                                 "pass a dict with X_train, y_train, X_val, y_val")
+                raise ValueError(
+                    f"data must hold {key!r} (it has {sorted(data)}); pass a dict with X_train, y_train, X_val, y_val"
+                )
         self.model = model
         self.X_train = data["X_train"]
         self.y_train = data["y_train"]
         self.X_val = data["X_val"]
         self.y_val = data["y_val"]
         if len(self.X_train) != len(self.y_train) or len(self.X_val) != len(self.y_val):
-            raise ValueError(f"data sizes disagree: X_train {len(self.X_train)} vs y_train {len(self.y_train)}, "
-                             f"X_val {len(self.X_val)} vs y_val {len(self.y_val)}")
+            raise ValueError(
+                f"data sizes disagree: X_train {len(self.X_train)} vs y_train {len(self.y_train)}, "
+                f"X_val {len(self.X_val)} vs y_val {len(self.y_val)}"
+            )
 
         # Unpack keyword arguments
-        self.update_rule_name = update_rule if isinstance(update_rule, str) else getattr(update_rule, "__name__", "custom")
+        self.update_rule_name = (
+            update_rule if isinstance(update_rule, str) else getattr(update_rule, "__name__", "custom")
+        )
         self.optim_config = dict(optim_config) if optim_config else {}
         self.lr_decay = lr_decay
         self.batch_size = int(batch_size)
@@ -241,8 +259,10 @@ class Solver(object):
         for key, v in state.items():
             i, k = key.split("/", 1)
             if int(i) >= len(bn_params):
-                raise ValueError(f"saved batchnorm state {key!r} does not fit a model with "
-                                 f"{len(bn_params)} normalisation layers: build the same model")
+                raise ValueError(
+                    f"saved batchnorm state {key!r} does not fit a model with "
+                    f"{len(bn_params)} normalisation layers: build the same model"
+                )
             bn_params[int(i)][k] = np.array(v, copy=True)
 
     # ------------------------------------------------------------------ checkpoints
@@ -293,8 +313,9 @@ class Solver(object):
         try:
             arrays["meta"] = np.array(json.dumps(meta))
         except TypeError as e:
-            raise TypeError(f"cannot checkpoint: the optimizer config holds a value that is neither "
-                            f"a number nor an array ({e})") from e
+            raise TypeError(
+                f"cannot checkpoint: the optimizer config holds a value that is neither a number nor an array ({e})"
+            ) from e
 
         filename = self._checkpoint_path(self.epoch)
         folder = os.path.dirname(os.path.abspath(filename))
@@ -334,17 +355,25 @@ class Solver(object):
 
         params = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("params/")}
         if set(params) != set(self.model.params):
-            raise ValueError(f"checkpoint {filename!r} has parameters {sorted(params)} but the model has "
-                             f"{sorted(self.model.params)}: build the same model before resuming")
+            raise ValueError(
+                f"checkpoint {filename!r} has parameters {sorted(params)} but the model has "
+                f"{sorted(self.model.params)}: build the same model before resuming"
+            )
         for p, v in params.items():
             if np.shape(self.model.params[p]) != v.shape:
-                raise ValueError(f"parameter {p!r}: checkpoint shape {v.shape} != model shape "
-                                 f"{np.shape(self.model.params[p])}")
-        for key, mine in (("update_rule", self.update_rule_name), ("batch_size", self.batch_size),
-                          ("lr_decay", self.lr_decay)):
+                raise ValueError(
+                    f"parameter {p!r}: checkpoint shape {v.shape} != model shape {np.shape(self.model.params[p])}"
+                )
+        for key, mine in (
+            ("update_rule", self.update_rule_name),
+            ("batch_size", self.batch_size),
+            ("lr_decay", self.lr_decay),
+        ):
             if meta.get(key) != mine:
-                warnings.warn(f"resuming with {key}={mine!r} but the checkpoint was written with "
-                              f"{meta.get(key)!r}: the run will differ from an uninterrupted one")
+                warnings.warn(
+                    f"resuming with {key}={mine!r} but the checkpoint was written with "
+                    f"{meta.get(key)!r}: the run will differ from an uninterrupted one"
+                )
 
         self.model.params.update(params)
         self.best_params = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("best/")}
@@ -356,7 +385,7 @@ class Solver(object):
             prefix = f"optim/{p}/"
             for k, v in arrays.items():
                 if k.startswith(prefix):
-                    config[k[len(prefix):]] = v
+                    config[k[len(prefix) :]] = v
             self.optim_configs[p] = config
         self.epoch = int(meta["epoch"])
         self.t = int(meta["t"])
@@ -419,8 +448,14 @@ class Solver(object):
         iterations_per_epoch = max(num_train // self.batch_size, 1)
         num_iterations = self.num_epochs * iterations_per_epoch
 
-        bar = tqdm(range(self.t, num_iterations), total=num_iterations, initial=self.t,
-                   disable=not self.verbose, desc="training", unit="it")
+        bar = tqdm(
+            range(self.t, num_iterations),
+            total=num_iterations,
+            initial=self.t,
+            disable=not self.verbose,
+            desc="training",
+            unit="it",
+        )
         for t in bar:
             self._step()
             self.t = t + 1
@@ -450,8 +485,9 @@ class Solver(object):
                 self.val_acc_history.append(val_acc)
 
                 if self.verbose:
-                    tqdm.write("(Epoch %d / %d) train acc: %f; val_acc: %f"
-                               % (self.epoch, self.num_epochs, train_acc, val_acc))
+                    tqdm.write(
+                        "(Epoch %d / %d) train acc: %f; val_acc: %f" % (self.epoch, self.num_epochs, train_acc, val_acc)
+                    )
 
                 # Keep track of the best model
                 if val_acc > self.best_val_acc or not self.best_params:

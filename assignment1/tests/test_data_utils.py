@@ -3,6 +3,7 @@
 Given code, not graded: GRADED = False tells the release validator to skip this module
 (it passes on the stub release by design), and every test is worth 0 points.
 """
+
 import io
 import os
 import pickle
@@ -12,13 +13,19 @@ import numpy as np
 import pytest
 
 from cs231n import data_utils
-from cs231n.data_utils import (CIFARFormatError, UnsafePickleError, get_CIFAR10_data, get_CIFAR10_raw,
-                               load_CIFAR10, load_CIFAR_batch)
+from cs231n.data_utils import (
+    CIFARFormatError,
+    UnsafePickleError,
+    get_CIFAR10_data,
+    get_CIFAR10_raw,
+    load_CIFAR10,
+    load_CIFAR_batch,
+)
 
 GRADED = False
 pytestmark = pytest.mark.points(0)
 
-N = 20          # images per batch in the generated folders
+N = 20  # images per batch in the generated folders
 
 
 class _Py2Pickler(pickle._Pickler):
@@ -50,12 +57,16 @@ def make_rows(start, n):
 
 def write_batch(path, rows, labels, style):
     if style in ("py2", "py2-numpy1-names"):
-        d = {b"batch_label": b"training batch", b"labels": labels, b"data": rows,
-             b"filenames": [b"img_%d.png" % i for i in range(len(labels))]}
+        d = {
+            b"batch_label": b"training batch",
+            b"labels": labels,
+            b"data": rows,
+            b"filenames": [b"img_%d.png" % i for i in range(len(labels))],
+        }
         buf = io.BytesIO()
         _Py2Pickler(buf, protocol=2).dump(d)
         raw = buf.getvalue()
-        if style == "py2-numpy1-names":          # as written by numpy 1.x (the original files)
+        if style == "py2-numpy1-names":  # as written by numpy 1.x (the original files)
             raw = raw.replace(b"cnumpy._core.multiarray\n", b"cnumpy.core.multiarray\n")
             assert b"cnumpy.core.multiarray\n_reconstruct" in raw
         with open(path, "wb") as f:
@@ -63,7 +74,7 @@ def write_batch(path, rows, labels, style):
     elif style == "py3-bytes-keys":
         with open(path, "wb") as f:
             pickle.dump({b"labels": labels, b"data": rows}, f, protocol=2)
-    else:                                    # py3 str keys, newest protocol, numpy int labels
+    else:  # py3 str keys, newest protocol, numpy int labels
         with open(path, "wb") as f:
             pickle.dump({"labels": list(np.array(labels)), "data": rows}, f, protocol=5)
 
@@ -77,8 +88,9 @@ def make_folder(root, style="py2", n=N):
     rows, labels = make_rows(1000, n)
     write_batch(os.path.join(folder, "test_batch"), rows, labels, style)
     with open(os.path.join(folder, "batches.meta"), "wb") as f:
-        _Py2Pickler(f, protocol=2).dump({b"label_names": [b"c%d" % i for i in range(10)],
-                                         b"num_cases_per_batch": n, b"num_vis": 3072})
+        _Py2Pickler(f, protocol=2).dump(
+            {b"label_names": [b"c%d" % i for i in range(10)], b"num_cases_per_batch": n, b"num_vis": 3072}
+        )
     return folder
 
 
@@ -92,9 +104,9 @@ def test_load_batch_shapes_and_layout(folder):
     assert X.shape == (N, 32, 32, 3) and X.dtype == np.float64
     assert y.shape == (N,) and y.dtype == np.int64
     g = np.arange(N, 2 * N)
-    np.testing.assert_array_equal(X[:, 5, 7, 0], g % 256)                 # red plane
+    np.testing.assert_array_equal(X[:, 5, 7, 0], g % 256)  # red plane
     np.testing.assert_array_equal(X[0, :, :, 1], (np.arange(1024) % 256).reshape(32, 32))  # row-major pixels
-    np.testing.assert_array_equal(X[:, 0, 0, 2], 255 - g % 256)           # blue plane
+    np.testing.assert_array_equal(X[:, 0, 0, 2], 255 - g % 256)  # blue plane
     np.testing.assert_array_equal(y, expected_label(g))
 
 
@@ -123,11 +135,9 @@ def test_get_CIFAR10_data_splits_and_mean(folder):
     mean_red = np.mean(np.arange(60) % 256)
     np.testing.assert_allclose(d["X_train"].mean(axis=0), 0, atol=1e-4)
     np.testing.assert_allclose(d["X_val"][:, 0, 3, 3], np.arange(60, 85) % 256 - mean_red, atol=1e-4)
-    np.testing.assert_allclose(d["X_test"][:, 2, 0, 0], 255 - np.arange(1000, 1010) % 256 - (255 - mean_red),
-                               atol=1e-4)
-    raw = get_CIFAR10_data(num_training=60, num_validation=25, num_test=10, subtract_mean=False,
-                           cifar10_dir=folder)
-    np.testing.assert_array_equal(raw["X_train"][:, 0, 0, 0], np.arange(60) % 256)   # channels first
+    np.testing.assert_allclose(d["X_test"][:, 2, 0, 0], 255 - np.arange(1000, 1010) % 256 - (255 - mean_red), atol=1e-4)
+    raw = get_CIFAR10_data(num_training=60, num_validation=25, num_test=10, subtract_mean=False, cifar10_dir=folder)
+    np.testing.assert_array_equal(raw["X_train"][:, 0, 0, 0], np.arange(60) % 256)  # channels first
 
 
 def test_get_CIFAR10_raw(folder):

@@ -2,6 +2,7 @@
 
 The feature functions are given code, so these tests pass on the stub release too and carry no points (GRADED = False).
 """
+
 import numpy as np
 import pytest
 

@@ -3,11 +3,17 @@
 Given code, not graded: GRADED = False tells the release validator to skip this module,
 and every test is worth 0 points.
 """
+
 import numpy as np
 import pytest
 
-from cs231n.gradient_check import (eval_numerical_gradient, eval_numerical_gradient_array,
-                                   eval_numerical_gradient_blobs, grad_check_sparse, rel_error)
+from cs231n.gradient_check import (
+    eval_numerical_gradient,
+    eval_numerical_gradient_array,
+    eval_numerical_gradient_blobs,
+    grad_check_sparse,
+    rel_error,
+)
 
 GRADED = False
 pytestmark = pytest.mark.points(0)
@@ -17,7 +23,7 @@ def test_rel_error_values():
     assert rel_error(1.0, 1.0) == 0.0
     assert rel_error(np.zeros(3), np.zeros(3)) == 0.0
     assert abs(rel_error(1.0, 1.1) - 0.1 / 2.1) < 1e-12
-    assert abs(rel_error([1.0, 3.0], [1.0, -3.0]) - 1.0) < 1e-12     # largest entry wins
+    assert abs(rel_error([1.0, 3.0], [1.0, -3.0]) - 1.0) < 1e-12  # largest entry wins
     with pytest.raises(AssertionError):
         rel_error(np.zeros(2), np.zeros(3))
 
@@ -26,10 +32,10 @@ def test_eval_numerical_gradient_cubic(capsys):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((3, 4))
     x0 = x.copy()
-    grad = eval_numerical_gradient(lambda z: np.sum(z ** 3) + 2.0 * np.sum(z), x, verbose=False)
+    grad = eval_numerical_gradient(lambda z: np.sum(z**3) + 2.0 * np.sum(z), x, verbose=False)
     assert grad.shape == x.shape
-    assert rel_error(grad, 3 * x0 ** 2 + 2.0) < 1e-8
-    np.testing.assert_array_equal(x, x0)                               # restored
+    assert rel_error(grad, 3 * x0**2 + 2.0) < 1e-8
+    np.testing.assert_array_equal(x, x0)  # restored
     eval_numerical_gradient(lambda z: np.sum(z), np.zeros(2), verbose=True)
     assert len(capsys.readouterr().out.strip().splitlines()) == 2
 
@@ -58,7 +64,7 @@ def test_grad_check_sparse_right_and_wrong(capsys):
     assert len(errs) == 7 and max(errs) < 1e-7
     assert len(capsys.readouterr().out.strip().splitlines()) == 7
     bad = grad_check_sparse(f, x, 2 * np.exp(x), num_checks=5, seed=0)
-    assert min(bad) > 0.3                                              # |1 - 2| / 3
+    assert min(bad) > 0.3  # |1 - 2| / 3
     with pytest.raises(AssertionError):
         grad_check_sparse(f, x, np.zeros((5, 6)))
 

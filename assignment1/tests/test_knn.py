@@ -1,4 +1,5 @@
 """Autograder tests for the k-nearest-neighbour classifier: distances against scipy's cdist, vote tie-breaking."""
+
 import tracemalloc
 
 import numpy as np
@@ -93,10 +94,12 @@ def test_predict_labels_majority_vote_and_ties_toward_smaller_label():
     knn = KNearestNeighbor()
     knn.train(np.zeros((6, 2)), np.array([3, 1, 1, 3, 2, 0]))
     # each row: distances of one test point to the 6 training points
-    dists = np.array([
-        [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],   # labels by distance: 3, 1, 1, 3, 2, 0
-        [0.6, 0.5, 0.4, 0.3, 0.2, 0.1],   # labels by distance: 0, 2, 3, 1, 1, 3
-    ])
+    dists = np.array(
+        [
+            [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],  # labels by distance: 3, 1, 1, 3, 2, 0
+            [0.6, 0.5, 0.4, 0.3, 0.2, 0.1],  # labels by distance: 0, 2, 3, 1, 1, 3
+        ]
+    )
     assert list(knn.predict_labels(dists, k=1)) == [3, 0]
     assert list(knn.predict_labels(dists, k=2)) == [1, 0]  # {3, 1}: tie -> the smaller label, 1
     assert list(knn.predict_labels(dists, k=3)) == [1, 0]  # {3, 1, 1} -> 1; {0, 2, 3} three-way tie -> 0

@@ -1,4 +1,5 @@
 """Autograder tests for the modular layers: forward against loops, backward against central differences (float64, rel error < 1e-7)."""
+
 import numpy as np
 import pytest
 from scipy.special import logsumexp
@@ -18,7 +19,7 @@ def _away_from_zero(rng, shape, gap=1e-2):
 @pytest.mark.points(1)
 def test_affine_forward():
     rng = np.random.RandomState(0)
-    x = rng.randn(3, 2, 4, 5)          # N=3, D = 2*4*5 = 40
+    x = rng.randn(3, 2, 4, 5)  # N=3, D = 2*4*5 = 40
     w = rng.randn(40, 6)
     b = rng.randn(6)
     out, _ = affine_forward(x, w, b)

@@ -1,4 +1,5 @@
 """Autograder tests for LinearClassifier.train (minibatch SGD with replacement) and predict."""
+
 import numpy as np
 import pytest
 

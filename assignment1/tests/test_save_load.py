@@ -2,6 +2,7 @@
 
 Given code, so these pass on the stub release too and carry no points (GRADED = False).
 """
+
 import numpy as np
 import pytest
 
@@ -51,12 +52,16 @@ def test_save_writes_exactly_the_path_given(name, tmp_path):
     svm.W = rng.randn(4, 2)
     knn = KNearestNeighbor()
     knn.train(rng.randn(5, 4), rng.randint(0, 2, 5))
-    for model, fresh, key in [(net, TwoLayerNet(input_dim=4, hidden_dim=3, num_classes=2), "params"),
-                              (svm, LinearSVM(), "W"), (knn, KNearestNeighbor(), "X_train")]:
+    for model, fresh, key in [
+        (net, TwoLayerNet(input_dim=4, hidden_dim=3, num_classes=2), "params"),
+        (svm, LinearSVM(), "W"),
+        (knn, KNearestNeighbor(), "X_train"),
+    ]:
         model.save(str(path))
-        assert sorted(p.name for p in tmp_path.iterdir()) == [name], \
+        assert sorted(p.name for p in tmp_path.iterdir()) == [name], (
             f"{type(model).__name__}.save({name!r}) wrote {sorted(p.name for p in tmp_path.iterdir())}"
+        )
         back = fresh.load(str(path))
         a, b = getattr(model, key), getattr(back, key)
-        assert (all(np.array_equal(a[k], b[k]) for k in a) if key == "params" else np.array_equal(a, b))
+        assert all(np.array_equal(a[k], b[k]) for k in a) if key == "params" else np.array_equal(a, b)
         path.unlink()

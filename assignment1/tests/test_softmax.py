@@ -1,4 +1,5 @@
 """Autograder tests for the softmax loss: scipy's logsumexp reference, central differences, stability for huge scores."""
+
 import numpy as np
 import pytest
 from scipy.special import logsumexp
@@ -48,16 +49,22 @@ def test_initial_loss_is_about_log_num_classes(fn):
 @pytest.mark.parametrize("fn", LOSSES, ids=["naive", "vectorized"])
 def test_stable_for_huge_scores(fn):
     # X = identity, so the scores are the rows of W.T: +-1e4 would overflow exp() unshifted
-    W = np.array([[1e4, -1e4, 0.0],
-                  [-1e4, 1e4, 1e4]])
+    W = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]])
     X = np.eye(2)
     y = np.array([1, 0])
     loss, dW = fn(W, X, y, 0.0)
     # example 0: correct score -1e4, max 1e4 -> loss 2e4; example 1: correct -1e4, two at 1e4 -> 2e4 + ln 2
     assert np.isfinite(loss) and np.all(np.isfinite(dW))
     assert abs(loss - (2e4 + 2e4 + np.log(2)) / 2) < 1e-6
-    expected = np.array([[1.0, -1.0, 0.0],       # example 0: p = (1, 0, 0), minus one-hot(1)
-                         [-1.0, 0.5, 0.5]]) / 2  # example 1: p = (0, .5, .5), minus one-hot(0)
+    expected = (
+        np.array(
+            [
+                [1.0, -1.0, 0.0],  # example 0: p = (1, 0, 0), minus one-hot(1)
+                [-1.0, 0.5, 0.5],
+            ]
+        )
+        / 2
+    )  # example 1: p = (0, .5, .5), minus one-hot(0)
     assert rel_error(dW, expected) < 1e-10
 
 

@@ -1,4 +1,5 @@
 """Autograder tests for the multiclass SVM loss: loops written here, central differences, naive == vectorised."""
+
 import numpy as np
 import pytest
 
@@ -13,7 +14,7 @@ def _reference_loss(W, X, y, reg):
     for i in range(X.shape[0]):
         s = [float(np.dot(X[i], W[:, j])) for j in range(W.shape[1])]
         total += sum(max(0.0, s[j] - s[y[i]] + 1.0) for j in range(W.shape[1]) if j != y[i])
-    return total / X.shape[0] + reg * float(np.sum(W ** 2))
+    return total / X.shape[0] + reg * float(np.sum(W**2))
 
 
 def _data(seed, N=12, D=8, C=5):
@@ -26,15 +27,13 @@ def _data(seed, N=12, D=8, C=5):
 
 def test_hand_worked_example():
     # two examples, three classes, X = identity rows so scores are rows of W.T
-    W = np.array([[2.0, 1.5, -1.0],
-                  [0.0, 3.0, 0.5]])
+    W = np.array([[2.0, 1.5, -1.0], [0.0, 3.0, 0.5]])
     X = np.eye(2)
     y = np.array([0, 2])
     # example 0: scores (2, 1.5, -1), correct 2 -> margins 0.5, 0 ; example 1: (0, 3, .5), correct .5 -> 0.5, 3.5
     loss, dW = svm_loss_naive(W, X, y, 0.0)
     assert abs(loss - (0.5 + 4.0) / 2) < 1e-12
-    expected = np.array([[-0.5, 0.5, 0.0],
-                         [0.5, 0.5, -1.0]])
+    expected = np.array([[-0.5, 0.5, 0.0], [0.5, 0.5, -1.0]])
     assert rel_error(dW, expected) < 1e-12
 
 

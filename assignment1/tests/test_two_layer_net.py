@@ -1,4 +1,5 @@
 """Autograder tests for TwoLayerNet: initialisation, scores against plain numpy, loss with 0.5*reg, gradients by central differences."""
+
 import numpy as np
 import pytest
 from scipy.special import logsumexp
@@ -68,10 +69,12 @@ def test_loss_and_gradients(reg):
     assert abs(loss - _reference_loss(net.params, X, y, reg)) < 1e-10
     assert set(grads) == {"W1", "b1", "W2", "b2"}
     for name in ("W1", "b1", "W2", "b2"):
+
         def f(v, name=name):
             params = dict(net.params)
             params[name] = v
             return _reference_loss(params, X, y, reg)
+
         numeric = num_grad(f, net.params[name].copy(), h=1e-5)
         assert grads[name].shape == net.params[name].shape
         assert rel_error(grads[name], numeric) < 1e-7, name

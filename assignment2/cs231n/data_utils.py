@@ -17,6 +17,7 @@ dicts, lists, strings, numbers and numpy array reconstruction. Anything else (fo
 example a pickle whose reduce calls os.system) raises UnsafePickleError before any of
 it runs.
 """
+
 import os
 import pickle
 
@@ -37,11 +38,12 @@ class CIFARFormatError(ValueError):
 
 # --------------------------------------------------------------------------- restricted unpickling
 
+
 def _numpy_globals():
     """(module, name) -> object for the numpy pieces CIFAR-10 pickles reference, under old and new names."""
-    reconstruct = np.ndarray.__reduce__(np.zeros(1))[0]                   # multiarray._reconstruct
-    scalar = np.float64(0).__reduce__()[0]                                # multiarray.scalar
-    frombuffer = np.zeros(1).__reduce_ex__(5)[0]                          # numeric._frombuffer
+    reconstruct = np.ndarray.__reduce__(np.zeros(1))[0]  # multiarray._reconstruct
+    scalar = np.float64(0).__reduce__()[0]  # multiarray.scalar
+    frombuffer = np.zeros(1).__reduce_ex__(5)[0]  # numeric._frombuffer
     allowed = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype}
     for pkg in ("numpy.core", "numpy._core"):
         allowed[(pkg + ".multiarray", "_reconstruct")] = reconstruct
@@ -49,6 +51,7 @@ def _numpy_globals():
         allowed[(pkg + ".numeric", "_frombuffer")] = frombuffer
     # Python 3 protocol-2 pickles store bytes as _codecs.encode(str, 'latin1').
     import codecs
+
     allowed[("_codecs", "encode")] = codecs.encode
     return allowed
 
@@ -66,7 +69,8 @@ class _RestrictedUnpickler(pickle.Unpickler):
             raise UnsafePickleError(
                 f"refusing to load {module}.{name}: CIFAR-10 files contain only arrays, lists, "
                 "dicts, strings and numbers, so this file is not a CIFAR-10 batch (it may be "
-                "malicious). Nothing from it was run.") from None
+                "malicious). Nothing from it was run."
+            ) from None
 
     def persistent_load(self, pid):
         raise UnsafePickleError("refusing persistent ids: not a CIFAR-10 batch")
@@ -86,6 +90,7 @@ def safe_load_pickle(f):
 
 
 # --------------------------------------------------------------------------- where the data lives
+
 
 def datasets_root(start=None):
     """The data root: $CS231N_DATASETS, else the nearest `datasets/` holding get_datasets.py above `start`.
@@ -110,7 +115,8 @@ def datasets_root(start=None):
     raise FileNotFoundError(
         f"cannot find the data root: $CS231N_DATASETS is not set and no folder above {here} "
         "holds datasets/get_datasets.py. Set CS231N_DATASETS to the folder that holds "
-        "cifar-10-batches-py/ (or run from the course repository).")
+        "cifar-10-batches-py/ (or run from the course repository)."
+    )
 
 
 def cifar10_dir():
@@ -131,16 +137,19 @@ def _notice_if_synthetic(folder):
     key = os.path.abspath(folder)
     if is_synthetic(folder) and key not in _NOTIFIED:
         _NOTIFIED.add(key)
-        print(f"NOTE: {folder} holds the SYNTHETIC CIFAR-10 stand-in (generated images, not the "
-              "real dataset; accuracies are not CIFAR-10's). Real data: " + FETCH_HINT.split("   ")[0])
+        print(
+            f"NOTE: {folder} holds the SYNTHETIC CIFAR-10 stand-in (generated images, not the "
+            "real dataset; accuracies are not CIFAR-10's). Real data: " + FETCH_HINT.split("   ")[0]
+        )
 
 
 def _resolve_folder(ROOT):
     """ROOT as given, or its cifar-10-batches-py subfolder, or the default; checks it exists."""
     folder = cifar10_dir() if ROOT is None else os.fspath(ROOT)
-    if not os.path.isfile(os.path.join(folder, "data_batch_1")) and \
-            os.path.isfile(os.path.join(folder, CIFAR10_FOLDER, "data_batch_1")):
-        folder = os.path.join(folder, CIFAR10_FOLDER)          # given the data root instead
+    if not os.path.isfile(os.path.join(folder, "data_batch_1")) and os.path.isfile(
+        os.path.join(folder, CIFAR10_FOLDER, "data_batch_1")
+    ):
+        folder = os.path.join(folder, CIFAR10_FOLDER)  # given the data root instead
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"no CIFAR-10 folder at {folder}. Fetch it with: {FETCH_HINT}")
     return folder
@@ -148,36 +157,56 @@ def _resolve_folder(ROOT):
 
 # --------------------------------------------------------------------------- loading
 
+
 def _load_batch_uint8(filename):
     """One batch file -> (X uint8 of shape (N, 32, 32, 3), y int64 of shape (N,))."""
     try:
         with open(filename, "rb") as f:
             d = safe_load_pickle(f)
     except FileNotFoundError:
-        raise FileNotFoundError(f"missing CIFAR-10 file {filename}. Fetch the dataset again with: "
-                                f"{FETCH_HINT}") from None
+        raise FileNotFoundError(
+            f"missing CIFAR-10 file {filename}. Fetch the dataset again with: {FETCH_HINT}"
+        ) from None
     except UnsafePickleError as e:
         raise UnsafePickleError(f"{filename}: {e}") from None
-    except (EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
-            IndexError, KeyError, MemoryError, UnicodeDecodeError) as e:
+    except (
+        EOFError,
+        pickle.UnpicklingError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        KeyError,
+        MemoryError,
+        UnicodeDecodeError,
+    ) as e:
         raise CIFARFormatError(
             f"{filename} is truncated or corrupt ({type(e).__name__}: {e}). Delete the "
             f"{os.path.basename(os.path.dirname(os.path.abspath(filename)))} folder and fetch it again "
-            f"with: {FETCH_HINT}") from None
+            f"with: {FETCH_HINT}"
+        ) from None
     if not isinstance(d, dict) or "data" not in d or "labels" not in d:
-        raise CIFARFormatError(f"{filename} is not a CIFAR-10 batch (expected a dict with 'data' and "
-                               f"'labels'). Fetch the dataset again with: {FETCH_HINT}")
+        raise CIFARFormatError(
+            f"{filename} is not a CIFAR-10 batch (expected a dict with 'data' and "
+            f"'labels'). Fetch the dataset again with: {FETCH_HINT}"
+        )
     data = np.asarray(d["data"])
     labels = np.asarray(d["labels"])
-    if data.ndim != 2 or data.shape[1] != 3072 or labels.shape != (data.shape[0],) or \
-            data.dtype != np.uint8 or labels.dtype.kind not in "iu":
+    if (
+        data.ndim != 2
+        or data.shape[1] != 3072
+        or labels.shape != (data.shape[0],)
+        or data.dtype != np.uint8
+        or labels.dtype.kind not in "iu"
+    ):
         raise CIFARFormatError(
             f"{filename}: unexpected contents (data {data.dtype} {data.shape}, labels {labels.dtype} "
             f"{labels.shape}; expected uint8 (N, 3072) and N integer labels). Fetch the dataset again "
-            f"with: {FETCH_HINT}")
+            f"with: {FETCH_HINT}"
+        )
     if labels.size and (labels.min() < 0 or labels.max() > 9):
         raise CIFARFormatError(f"{filename}: labels outside 0..9")
-    X = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)          # channel-major rows -> (N, H, W, C)
+    X = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)  # channel-major rows -> (N, H, W, C)
     return X, labels.astype(np.int64)
 
 
@@ -228,8 +257,7 @@ def load_CIFAR10(ROOT=None, dtype=np.float64):
 
 
 def _check_counts(folder, n_train_avail, n_test_avail, num_training, num_validation, num_test):
-    for name, v in (("num_training", num_training), ("num_validation", num_validation),
-                    ("num_test", num_test)):
+    for name, v in (("num_training", num_training), ("num_validation", num_validation), ("num_test", num_test)):
         if int(v) != v or v < 0:
             raise ValueError(f"{name} must be a non-negative integer, got {v!r}")
     kind = "synthetic stand-in" if is_synthetic(folder) else "dataset"
@@ -238,15 +266,18 @@ def _check_counts(folder, n_train_avail, n_test_avail, num_training, num_validat
             f"asked for num_training={num_training} + num_validation={num_validation} = "
             f"{num_training + num_validation} training images, but the {kind} at {folder} holds only "
             f"{n_train_avail}. Ask for fewer (e.g. with cs231n.smoke.pick) or fetch the real CIFAR-10 "
-            f"(50,000): {FETCH_HINT.split('   ')[0]}")
+            f"(50,000): {FETCH_HINT.split('   ')[0]}"
+        )
     if num_test > n_test_avail:
         raise ValueError(
             f"asked for num_test={num_test} test images, but the {kind} at {folder} holds only "
-            f"{n_test_avail}. Ask for fewer or fetch the real CIFAR-10 (10,000 test images).")
+            f"{n_test_avail}. Ask for fewer or fetch the real CIFAR-10 (10,000 test images)."
+        )
 
 
-def get_CIFAR10_raw(num_training=49000, num_validation=1000, num_test=1000, num_dev=0,
-                    dtype=np.float64, cifar10_dir=None, seed=0):
+def get_CIFAR10_raw(
+    num_training=49000, num_validation=1000, num_test=1000, num_dev=0, dtype=np.float64, cifar10_dir=None, seed=0
+):
     """The course's splits as raw images (no mean subtraction, channels last), for assignment 1's notebooks.
 
     Training images are the first num_training of the 50,000, validation the next
@@ -270,21 +301,24 @@ def get_CIFAR10_raw(num_training=49000, num_validation=1000, num_test=1000, num_
     _check_counts(folder, Xtr.shape[0], Xte.shape[0], num_training, num_validation, num_test)
     n, v = num_training, num_validation
     out = {
-        "X_train": Xtr[:n].astype(dtype), "y_train": ytr[:n].copy(),
-        "X_val": Xtr[n:n + v].astype(dtype), "y_val": ytr[n:n + v].copy(),
-        "X_test": Xte[:num_test].astype(dtype), "y_test": yte[:num_test].copy(),
+        "X_train": Xtr[:n].astype(dtype),
+        "y_train": ytr[:n].copy(),
+        "X_val": Xtr[n : n + v].astype(dtype),
+        "y_val": ytr[n : n + v].copy(),
+        "X_test": Xte[:num_test].astype(dtype),
+        "y_test": yte[:num_test].copy(),
     }
     if num_dev:
         if num_dev > n:
-            raise ValueError(f"num_dev={num_dev} is larger than num_training={n}; the dev set is "
-                             "drawn from the training images")
+            raise ValueError(
+                f"num_dev={num_dev} is larger than num_training={n}; the dev set is drawn from the training images"
+            )
         idx = np.random.default_rng(seed).choice(n, num_dev, replace=False)
         out["X_dev"], out["y_dev"] = Xtr[idx].astype(dtype), ytr[idx].copy()
     return out
 
 
-def get_CIFAR10_data(num_training=49000, num_validation=1000, num_test=1000, subtract_mean=True,
-                     cifar10_dir=None):
+def get_CIFAR10_data(num_training=49000, num_validation=1000, num_test=1000, subtract_mean=True, cifar10_dir=None):
     """CIFAR-10 prepared for the neural-network notebooks.
 
     Splits as in get_CIFAR10_raw; with subtract_mean the mean training image
@@ -301,10 +335,9 @@ def get_CIFAR10_data(num_training=49000, num_validation=1000, num_test=1000, sub
     - 'X_val': float32 (num_validation, 3, 32, 32), 'y_val': int64 (num_validation,)
     - 'X_test': float32 (num_test, 3, 32, 32), 'y_test': int64 (num_test,)
     """
-    raw = get_CIFAR10_raw(num_training, num_validation, num_test, dtype=np.float32,
-                          cifar10_dir=cifar10_dir)
+    raw = get_CIFAR10_raw(num_training, num_validation, num_test, dtype=np.float32, cifar10_dir=cifar10_dir)
     if subtract_mean and num_training > 0:
-        mean_image = raw["X_train"].mean(axis=0, dtype=np.float64).astype(np.float32)   # (32, 32, 3)
+        mean_image = raw["X_train"].mean(axis=0, dtype=np.float64).astype(np.float32)  # (32, 32, 3)
         for k in ("X_train", "X_val", "X_test"):
             raw[k] -= mean_image
     out = {}

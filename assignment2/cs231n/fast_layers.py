@@ -20,14 +20,20 @@ Memory: the column matrix is the one large allocation, about HH*WW/stride^2 time
 input; it stays in the cache until the backward pass. A 1x1 convolution with stride 1 and
 no padding uses the input itself as its columns (no copy). No copy is made for pooling.
 """
+
 import sys
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 __all__ = [
-    "conv_forward_fast", "conv_backward_fast", "max_pool_forward_fast", "max_pool_backward_fast",
-    "conv_forward_strides", "conv_backward_strides", "clear_workspace",
+    "conv_forward_fast",
+    "conv_backward_fast",
+    "max_pool_forward_fast",
+    "max_pool_backward_fast",
+    "conv_forward_strides",
+    "conv_backward_strides",
+    "clear_workspace",
 ]
 
 # Workspace: large arrays are reused between calls instead of being freshly allocated,
@@ -51,7 +57,7 @@ def _empty(shape, dtype):
     key = (tuple(shape), dtype.str)
     arrays = _POOL.setdefault(key, [])
     for i in range(len(arrays)):
-        if sys.getrefcount(arrays[i]) == 2:                  # the pool's reference + this call's
+        if sys.getrefcount(arrays[i]) == 2:  # the pool's reference + this call's
             return arrays[i]
     a = np.empty(shape, dtype)
     total = sum(b.nbytes for lst in _POOL.values() for b in lst)
@@ -71,19 +77,25 @@ def _conv_out_size(H, W, HH, WW, stride, pad):
     if (H + 2 * pad - HH) % stride != 0 or H + 2 * pad < HH:
         raise ValueError(
             f"conv: height does not fit: (H + 2*pad - HH) = ({H} + 2*{pad} - {HH}) must be >= 0 and "
-            f"divisible by stride={stride}; change the padding or the stride")
+            f"divisible by stride={stride}; change the padding or the stride"
+        )
     if (W + 2 * pad - WW) % stride != 0 or W + 2 * pad < WW:
         raise ValueError(
             f"conv: width does not fit: (W + 2*pad - WW) = ({W} + 2*{pad} - {WW}) must be >= 0 and "
-            f"divisible by stride={stride}; change the padding or the stride")
+            f"divisible by stride={stride}; change the padding or the stride"
+        )
     return 1 + (H + 2 * pad - HH) // stride, 1 + (W + 2 * pad - WW) // stride
 
 
 def _window_view(xp, HH, WW, stride, Ho, Wo):
     """Read-only strided view (N, C, HH, WW, Ho, Wo) of padded input xp (N, C, Hp, Wp); no copy."""
     sN, sC, sH, sW = xp.strides
-    return as_strided(xp, shape=(xp.shape[0], xp.shape[1], HH, WW, Ho, Wo),
-                      strides=(sN, sC, sH, sW, stride * sH, stride * sW), writeable=False)
+    return as_strided(
+        xp,
+        shape=(xp.shape[0], xp.shape[1], HH, WW, Ho, Wo),
+        strides=(sN, sC, sH, sW, stride * sH, stride * sW),
+        writeable=False,
+    )
 
 
 def _pad(x, pad):
@@ -144,7 +156,7 @@ def conv_forward_fast(x, w, b, conv_param):
 
     if HH == 1 and WW == 1 and stride == 1 and pad == 0:
         # a 1x1 convolution is a matrix product per image: x itself (reshaped) is the column matrix
-        out = np.matmul(w2, x.reshape(N, C, P))                   # (N, F, P): N GEMMs (F,C)x(C,P)
+        out = np.matmul(w2, x.reshape(N, C, P))  # (N, F, P): N GEMMs (F,C)x(C,P)
         out += bias[:, None]
         return out.reshape(N, F, Ho, Wo), (x, w, b, conv_param, None)
 
@@ -154,7 +166,7 @@ def conv_forward_fast(x, w, b, conv_param):
     cols[...] = _window_view(xp, HH, WW, stride, Ho, Wo).transpose(1, 2, 3, 0, 4, 5)
     cols = cols.reshape(K, N * P)
 
-    out2 = np.matmul(w2, cols, out=_empty((F, N * P), dtype))    # one GEMM (F,K)x(K,N*P)
+    out2 = np.matmul(w2, cols, out=_empty((F, N * P), dtype))  # one GEMM (F,K)x(K,N*P)
     out = _empty((N, F, P), dtype)
     np.add(out2.reshape(F, N, P).transpose(1, 0, 2), bias[:, None], out=out)
     return out.reshape(N, F, Ho, Wo), (x, w, b, conv_param, cols)
@@ -188,7 +200,7 @@ def conv_backward_fast(dout, cache, need_dx=True):
     K, P = C * HH * WW, Ho * Wo
     w2 = w.reshape(F, K).astype(dtype, copy=False)
     dout = dout.astype(dtype, copy=False).reshape(N, F, P)
-    if cols is None:                                              # the 1x1 path of the forward pass
+    if cols is None:  # the 1x1 path of the forward pass
         x3 = x.reshape(N, C, P)
         db = dout.sum(axis=(0, 2)).astype(b.dtype, copy=False)
         dw = np.matmul(dout, x3.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape).astype(w.dtype, copy=False)
@@ -203,20 +215,24 @@ def conv_backward_fast(dout, cache, need_dx=True):
     if not need_dx:
         return None, dw, db
 
-    dcols = np.matmul(w2.T, d2, out=_empty((K, N * P), dtype))     # one GEMM (K,F)x(F,NP)
+    dcols = np.matmul(w2.T, d2, out=_empty((K, N * P), dtype))  # one GEMM (K,F)x(F,NP)
     dcols = dcols.reshape(C, HH, WW, N, Ho, Wo)
     # col2im: dx[n, c, y*s + i - pad, x*s + j - pad] += dcols[c, i, j, n, y, x], offset by
     # offset, each clipped to the outputs whose input position is not padding
     dx = _empty((N, C, H, W), dtype)
-    dxt = dx.transpose(1, 0, 2, 3)                                  # (C, N, H, W) view, written in place
+    dxt = dx.transpose(1, 0, 2, 3)  # (C, N, H, W) view, written in place
     dxt[...] = 0
     for i in range(HH):
         ylo, yhi, y0 = _clip(Ho, H, i, stride, pad)
         for j in range(WW):
             xlo, xhi, x0 = _clip(Wo, W, j, stride, pad)
-            if yhi > ylo and xhi > xlo:                             # else this offset only ever reads padding
-                dxt[:, :, y0:y0 + (yhi - ylo - 1) * stride + 1:stride,
-                    x0:x0 + (xhi - xlo - 1) * stride + 1:stride] += dcols[:, i, j, :, ylo:yhi, xlo:xhi]
+            if yhi > ylo and xhi > xlo:  # else this offset only ever reads padding
+                dxt[
+                    :,
+                    :,
+                    y0 : y0 + (yhi - ylo - 1) * stride + 1 : stride,
+                    x0 : x0 + (xhi - xlo - 1) * stride + 1 : stride,
+                ] += dcols[:, i, j, :, ylo:yhi, xlo:xhi]
     return dx, dw, db
 
 
@@ -249,22 +265,23 @@ def max_pool_forward_fast(x, pool_param):
     ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
     assert s >= 1 and ph >= 1 and pw >= 1, f"pool sizes and stride must be >= 1, got {pool_param}"
     if H < ph or (H - ph) % s != 0 or W < pw or (W - pw) % s != 0:
-        raise ValueError(f"max pool: a {ph}x{pw} window with stride {s} does not tile a {H}x{W} input: "
-                         f"(H - pool_height) and (W - pool_width) must be >= 0 and divisible by the stride")
+        raise ValueError(
+            f"max pool: a {ph}x{pw} window with stride {s} does not tile a {H}x{W} input: "
+            f"(H - pool_height) and (W - pool_width) must be >= 0 and divisible by the stride"
+        )
     Ho, Wo = 1 + (H - ph) // s, 1 + (W - pw) // s
     if ph == pw == s:
         # the ph*pw strided slices x[:, :, i::ph, j::pw] are the windows' i,j-th elements;
         # an elementwise maximum over them is ~5x faster than a reduce over two axes
-        out = x[:, :, 0::ph, 0::pw].copy()                    # (N, C, H', W')
+        out = x[:, :, 0::ph, 0::pw].copy()  # (N, C, H', W')
         for k in range(1, ph * pw):
             i, j = divmod(k, pw)
             np.maximum(out, x[:, :, i::ph, j::pw], out=out)
         return out, ("reshape", x, out, pool_param)
     sN, sC, sH, sW = x.strides
-    win = as_strided(x, shape=(N, C, Ho, Wo, ph, pw), strides=(sN, sC, s * sH, s * sW, sH, sW),
-                     writeable=False)
-    flat = win.reshape(N, C, Ho, Wo, ph * pw)                # copies only if the view cannot be flattened
-    idx = flat.argmax(axis=4)                                 # first maximum, as the naive loop takes
+    win = as_strided(x, shape=(N, C, Ho, Wo, ph, pw), strides=(sN, sC, s * sH, s * sW, sH, sW), writeable=False)
+    flat = win.reshape(N, C, Ho, Wo, ph * pw)  # copies only if the view cannot be flattened
+    idx = flat.argmax(axis=4)  # first maximum, as the naive loop takes
     out = np.take_along_axis(flat, idx[..., None], axis=4)[..., 0]
     return out, ("window", x, idx, pool_param)
 
@@ -294,7 +311,7 @@ def max_pool_backward_fast(dout, cache):
         out = saved
         dout = dout.astype(x.dtype, copy=False)
         dx = _empty(x.shape, x.dtype)
-        free = np.ones(out.shape, dtype=bool)                 # windows not yet served
+        free = np.ones(out.shape, dtype=bool)  # windows not yet served
         for k in range(ph * pw):
             i, j = divmod(k, pw)
             hit = x[:, :, i::ph, j::pw] == out
@@ -307,5 +324,5 @@ def max_pool_backward_fast(dout, cache):
     hs, ws = s * (Ho - 1) + 1, s * (Wo - 1) + 1
     for k in range(ph * pw):
         i, j = divmod(k, pw)
-        dx[:, :, i:i + hs:s, j:j + ws:s] += np.where(idx == k, dout, 0)
+        dx[:, :, i : i + hs : s, j : j + ws : s] += np.where(idx == k, dout, 0)
     return dx

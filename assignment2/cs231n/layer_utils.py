@@ -1,4 +1,5 @@
 """Convenience "sandwich" layers that chain common layer sequences (affine-ReLU, affine-norm-ReLU)."""
+
 from .layers import *
 
 
@@ -94,10 +95,17 @@ def affine_norm_relu_backward(dout, cache):
 # ---------------------------------------------------------------------------------------
 # Convolutional sandwich layers (ConvolutionalNetworks.ipynb), on the fast layers.
 # ---------------------------------------------------------------------------------------
-from .layers import (relu_forward, relu_backward,  # noqa: E402
-                     spatial_batchnorm_forward)
-from .fast_layers import (conv_forward_fast, conv_backward_fast,  # noqa: E402
-                          max_pool_forward_fast, max_pool_backward_fast)
+from .layers import (
+    relu_forward,
+    relu_backward,  # noqa: E402
+    spatial_batchnorm_forward,
+)
+from .fast_layers import (
+    conv_forward_fast,
+    conv_backward_fast,  # noqa: E402
+    max_pool_forward_fast,
+    max_pool_backward_fast,
+)
 
 
 def conv_relu_forward(x, w, b, conv_param):

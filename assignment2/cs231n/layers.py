@@ -1,4 +1,5 @@
 """Modular layers: affine, ReLU, SVM/softmax losses (from assignment 1), batch/layer normalisation and dropout; each a forward and a backward pass."""
+
 import numpy as np
 
 
@@ -56,9 +57,9 @@ def affine_backward(dout, cache):
     ###########################################################################
     ### BEGIN SOLUTION
     N = x.shape[0]
-    dx = dout.dot(w.T).reshape(x.shape)      # (N, d_1, ..., d_k)
-    dw = x.reshape(N, -1).T.dot(dout)        # (D, M)
-    db = np.sum(dout, axis=0)                # (M,)
+    dx = dout.dot(w.T).reshape(x.shape)  # (N, d_1, ..., d_k)
+    dw = x.reshape(N, -1).T.dot(dout)  # (D, M)
+    db = np.sum(dout, axis=0)  # (M,)
     ### END SOLUTION
     return dx, dw, db
 
@@ -235,13 +236,13 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         # it in reverse, so cache every intermediate node.                    #
         #######################################################################
         ### BEGIN SOLUTION
-        mu = x.mean(axis=0)                  # (D,)
-        xc = x - mu                          # (N, D)
-        var = np.mean(xc ** 2, axis=0)       # (D,)
-        std = np.sqrt(var + eps)             # (D,)
-        inv_std = 1.0 / std                  # (D,)
-        xhat = xc * inv_std                  # (N, D)
-        out = gamma * xhat + beta            # (N, D)
+        mu = x.mean(axis=0)  # (D,)
+        xc = x - mu  # (N, D)
+        var = np.mean(xc**2, axis=0)  # (D,)
+        std = np.sqrt(var + eps)  # (D,)
+        inv_std = 1.0 / std  # (D,)
+        xhat = xc * inv_std  # (N, D)
+        out = gamma * xhat + beta  # (N, D)
         cache = (xc, var, std, inv_std, xhat, gamma, eps)
         running_mean = momentum * running_mean + (1 - momentum) * mu
         running_var = momentum * running_var + (1 - momentum) * var
@@ -293,22 +294,22 @@ def batchnorm_backward(dout, cache):
     xc, var, std, inv_std, xhat, gamma, eps = cache
     N = dout.shape[0]
     # out = gamma * xhat + beta
-    dbeta = np.sum(dout, axis=0)                       # (D,)
-    dgamma = np.sum(dout * xhat, axis=0)               # (D,)
-    dxhat = dout * gamma                               # (N, D)
+    dbeta = np.sum(dout, axis=0)  # (D,)
+    dgamma = np.sum(dout * xhat, axis=0)  # (D,)
+    dxhat = dout * gamma  # (N, D)
     # xhat = xc * inv_std
-    dinv_std = np.sum(dxhat * xc, axis=0)              # (D,)
-    dxc = dxhat * inv_std                              # (N, D), first path into xc
+    dinv_std = np.sum(dxhat * xc, axis=0)  # (D,)
+    dxc = dxhat * inv_std  # (N, D), first path into xc
     # inv_std = 1 / std
-    dstd = -dinv_std / (std ** 2)                      # (D,)
+    dstd = -dinv_std / (std**2)  # (D,)
     # std = sqrt(var + eps)
-    dvar = 0.5 * dstd / np.sqrt(var + eps)             # (D,)
+    dvar = 0.5 * dstd / np.sqrt(var + eps)  # (D,)
     # var = mean(sq), sq = xc ** 2
-    dsq = np.ones_like(xc) * dvar / N                  # (N, D)
-    dxc = dxc + 2.0 * xc * dsq                         # second path into xc
+    dsq = np.ones_like(xc) * dvar / N  # (N, D)
+    dxc = dxc + 2.0 * xc * dsq  # second path into xc
     # xc = x - mu, mu = mean(x)
-    dmu = -np.sum(dxc, axis=0)                         # (D,)
-    dx = dxc + np.ones_like(dxc) * dmu / N             # (N, D)
+    dmu = -np.sum(dxc, axis=0)  # (D,)
+    dx = dxc + np.ones_like(dxc) * dmu / N  # (N, D)
     ### END SOLUTION
 
     return dx, dgamma, dbeta
@@ -340,8 +341,8 @@ def batchnorm_backward_alt(dout, cache):
     ### BEGIN SOLUTION
     _, _, _, inv_std, xhat, gamma, _ = cache
     N = dout.shape[0]
-    dbeta = dout.sum(axis=0)                           # (D,)
-    dgamma = np.sum(dout * xhat, axis=0)               # (D,)
+    dbeta = dout.sum(axis=0)  # (D,)
+    dgamma = np.sum(dout * xhat, axis=0)  # (D,)
     # dx = gamma / std * (dout - mean(dout) - xhat * mean(dout * xhat)), means over the batch
     dx = (gamma * inv_std / N) * (N * dout - dbeta - xhat * dgamma)  # (N, D)
     ### END SOLUTION
@@ -383,12 +384,12 @@ def layernorm_forward(x, gamma, beta, ln_param):
     # each example (axis 1) instead of over the examples (axis 0).            #
     ###########################################################################
     ### BEGIN SOLUTION
-    mu = x.mean(axis=1, keepdims=True)                 # (N, 1)
-    xc = x - mu                                        # (N, D)
-    var = np.mean(xc ** 2, axis=1, keepdims=True)      # (N, 1)
-    inv_std = 1.0 / np.sqrt(var + eps)                 # (N, 1)
-    xhat = xc * inv_std                                # (N, D)
-    out = gamma * xhat + beta                          # (N, D)
+    mu = x.mean(axis=1, keepdims=True)  # (N, 1)
+    xc = x - mu  # (N, D)
+    var = np.mean(xc**2, axis=1, keepdims=True)  # (N, 1)
+    inv_std = 1.0 / np.sqrt(var + eps)  # (N, 1)
+    xhat = xc * inv_std  # (N, D)
+    out = gamma * xhat + beta  # (N, D)
     cache = (inv_std, xhat, gamma)
     ### END SOLUTION
     return out, cache
@@ -420,11 +421,10 @@ def layernorm_backward(dout, cache):
     ###########################################################################
     ### BEGIN SOLUTION
     inv_std, xhat, gamma = cache
-    dbeta = dout.sum(axis=0)                           # (D,)
-    dgamma = np.sum(dout * xhat, axis=0)               # (D,)
-    dxhat = dout * gamma                               # (N, D)
-    dx = inv_std * (dxhat - dxhat.mean(axis=1, keepdims=True)
-                    - xhat * np.mean(dxhat * xhat, axis=1, keepdims=True))
+    dbeta = dout.sum(axis=0)  # (D,)
+    dgamma = np.sum(dout * xhat, axis=0)  # (D,)
+    dxhat = dout * gamma  # (N, D)
+    dx = inv_std * (dxhat - dxhat.mean(axis=1, keepdims=True) - xhat * np.mean(dxhat * xhat, axis=1, keepdims=True))
     ### END SOLUTION
     return dx, dgamma, dbeta
 
@@ -568,9 +568,11 @@ def conv_forward_naive(x, w, b, conv_param):
     assert C == Cw, f"x has {C} channels but the filters have {Cw}"
     stride, pad = conv_param["stride"], conv_param["pad"]
     assert (H + 2 * pad - HH) >= 0 and (H + 2 * pad - HH) % stride == 0, (
-        f"height does not fit: H + 2*pad - HH = {H + 2 * pad - HH} must be >= 0 and divisible by stride {stride}")
+        f"height does not fit: H + 2*pad - HH = {H + 2 * pad - HH} must be >= 0 and divisible by stride {stride}"
+    )
     assert (W + 2 * pad - WW) >= 0 and (W + 2 * pad - WW) % stride == 0, (
-        f"width does not fit: W + 2*pad - WW = {W + 2 * pad - WW} must be >= 0 and divisible by stride {stride}")
+        f"width does not fit: W + 2*pad - WW = {W + 2 * pad - WW} must be >= 0 and divisible by stride {stride}"
+    )
     Ho = 1 + (H + 2 * pad - HH) // stride
     Wo = 1 + (W + 2 * pad - WW) // stride
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="constant")
@@ -579,7 +581,7 @@ def conv_forward_naive(x, w, b, conv_param):
         for f in range(F):
             for i in range(Ho):
                 for j in range(Wo):
-                    window = xp[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW]
+                    window = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
                     out[n, f, i, j] = np.sum(window * w[f]) + b[f]
     ### END SOLUTION
     cache = (x, w, b, conv_param)
@@ -618,9 +620,9 @@ def conv_backward_naive(dout, cache):
             for i in range(Ho):
                 for j in range(Wo):
                     hs, ws = i * stride, j * stride
-                    dw[f] += dout[n, f, i, j] * xp[n, :, hs:hs + HH, ws:ws + WW]
-                    dxp[n, :, hs:hs + HH, ws:ws + WW] += dout[n, f, i, j] * w[f]
-    dx = dxp[:, :, pad:pad + H, pad:pad + W]
+                    dw[f] += dout[n, f, i, j] * xp[n, :, hs : hs + HH, ws : ws + WW]
+                    dxp[n, :, hs : hs + HH, ws : ws + WW] += dout[n, f, i, j] * w[f]
+    dx = dxp[:, :, pad : pad + H, pad : pad + W]
     ### END SOLUTION
     return dx, dw, db
 
@@ -661,7 +663,7 @@ def max_pool_forward_naive(x, pool_param):
     out = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
     for i in range(Ho):
         for j in range(Wo):
-            window = x[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw]
+            window = x[:, :, i * stride : i * stride + ph, j * stride : j * stride + pw]
             out[:, :, i, j] = window.max(axis=(2, 3))
     ### END SOLUTION
     cache = (x, pool_param)
@@ -694,7 +696,7 @@ def max_pool_backward_naive(dout, cache):
             for i in range(Ho):
                 for j in range(Wo):
                     hs, ws = i * stride, j * stride
-                    window = x[n, c, hs:hs + ph, ws:ws + pw]
+                    window = x[n, c, hs : hs + ph, ws : ws + pw]
                     a, bb = np.unravel_index(np.argmax(window), window.shape)
                     dx[n, c, hs + a, ws + bb] += dout[n, c, i, j]
     ### END SOLUTION
@@ -830,8 +832,7 @@ def spatial_groupnorm_backward(dout, cache):
     dxhat = (dout * gamma).reshape(N, G, -1)
     xh = xhat.reshape(N, G, -1)
     M = xh.shape[2]
-    dx = inv_std / M * (M * dxhat - dxhat.sum(axis=2, keepdims=True)
-                        - xh * (dxhat * xh).sum(axis=2, keepdims=True))
+    dx = inv_std / M * (M * dxhat - dxhat.sum(axis=2, keepdims=True) - xh * (dxhat * xh).sum(axis=2, keepdims=True))
     dx = dx.reshape(N, C, H, W)
     ### END SOLUTION
     return dx, dgamma, dbeta

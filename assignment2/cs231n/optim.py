@@ -25,6 +25,7 @@ work well for a variety of different problems.
 For efficiency, update rules may perform in-place updates, mutating w and
 setting next_w equal to w.
 """
+
 import numpy as np
 
 
@@ -105,7 +106,7 @@ def rmsprop(w, dw, config=None):
     # update the cache value stored in config['cache'].                       #
     ###########################################################################
     ### BEGIN SOLUTION
-    cache = config["decay_rate"] * config["cache"] + (1 - config["decay_rate"]) * dw ** 2
+    cache = config["decay_rate"] * config["cache"] + (1 - config["decay_rate"]) * dw**2
     next_w = w - config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"])
     config["cache"] = cache
     ### END SOLUTION
@@ -154,7 +155,7 @@ def adam(w, dw, config=None):
     ### BEGIN SOLUTION
     t = config["t"] + 1
     m = config["beta1"] * config["m"] + (1 - config["beta1"]) * dw
-    v = config["beta2"] * config["v"] + (1 - config["beta2"]) * dw ** 2
+    v = config["beta2"] * config["v"] + (1 - config["beta2"]) * dw**2
     m_hat = m / (1 - config["beta1"] ** t)
     v_hat = v / (1 - config["beta2"] ** t)
     next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])

@@ -10,6 +10,7 @@ with random_crop_flip as data augmentation.
 Shapes follow PyTorch: images (N, C, H, W), linear weights of the barebones nets
 (D_in, D_out) so that a layer is x.mm(w), conv weights (F, C, HH, WW).
 """
+
 import math
 
 import torch
@@ -18,6 +19,7 @@ import torch.nn.functional as F
 
 
 # ---------------------------------------------------------------------------- level 1: barebones
+
 
 def flatten(x):
     """Flatten every image of a batch into a row.
@@ -68,8 +70,8 @@ def two_layer_fc(x, params):
     """
     w1, w2 = params
     ### BEGIN SOLUTION
-    h = F.relu(flatten(x).mm(w1))          # (N, H)
-    return h.mm(w2)                        # (N, C)
+    h = F.relu(flatten(x).mm(w1))  # (N, H)
+    return h.mm(w2)  # (N, C)
     ### END SOLUTION
 
 
@@ -88,13 +90,14 @@ def three_layer_convnet(x, params):
     """
     conv_w1, conv_b1, conv_w2, conv_b2, fc_w, fc_b = params
     ### BEGIN SOLUTION
-    h1 = F.relu(F.conv2d(x, conv_w1, conv_b1, padding=2))      # (N, channel_1, H, W)
-    h2 = F.relu(F.conv2d(h1, conv_w2, conv_b2, padding=1))     # (N, channel_2, H, W)
-    return flatten(h2).mm(fc_w) + fc_b                          # (N, C)
+    h1 = F.relu(F.conv2d(x, conv_w1, conv_b1, padding=2))  # (N, channel_1, H, W)
+    h2 = F.relu(F.conv2d(h1, conv_w2, conv_b2, padding=1))  # (N, channel_2, H, W)
+    return flatten(h2).mm(fc_w) + fc_b  # (N, C)
     ### END SOLUTION
 
 
 # ---------------------------------------------------------------------------- level 2: nn.Module
+
 
 class TwoLayerFC(nn.Module):
     """Two-layer fully connected net as a Module: fc(input_size -> hidden_size) - relu - fc(-> num_classes).
@@ -150,11 +153,13 @@ class ThreeLayerConvNet(nn.Module):
 
 # ---------------------------------------------------------------------------- level 3: nn.Sequential
 
+
 def sequential_two_layer_fc(input_size, hidden_size, num_classes):
     """TwoLayerFC as an nn.Sequential: Flatten, Linear, ReLU, Linear (default PyTorch initialisation)."""
     ### BEGIN SOLUTION
-    return nn.Sequential(nn.Flatten(), nn.Linear(input_size, hidden_size), nn.ReLU(),
-                         nn.Linear(hidden_size, num_classes))
+    return nn.Sequential(
+        nn.Flatten(), nn.Linear(input_size, hidden_size), nn.ReLU(), nn.Linear(hidden_size, num_classes)
+    )
     ### END SOLUTION
 
 
@@ -164,13 +169,18 @@ def sequential_three_layer_convnet(channel_1, channel_2, num_classes, in_channel
     """
     ### BEGIN SOLUTION
     return nn.Sequential(
-        nn.Conv2d(in_channel, channel_1, 5, padding=2), nn.ReLU(),
-        nn.Conv2d(channel_1, channel_2, 3, padding=1), nn.ReLU(),
-        nn.Flatten(), nn.Linear(channel_2 * 32 * 32, num_classes))
+        nn.Conv2d(in_channel, channel_1, 5, padding=2),
+        nn.ReLU(),
+        nn.Conv2d(channel_1, channel_2, 3, padding=1),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(channel_2 * 32 * 32, num_classes),
+    )
     ### END SOLUTION
 
 
 # ---------------------------------------------------------------------------- data augmentation
+
 
 def random_crop_flip(x, padding=4, flip=True, generator=None):
     """Random translation (pad by zeros, crop back to H x W) and random horizontal flip, per image.
@@ -191,20 +201,21 @@ def random_crop_flip(x, padding=4, flip=True, generator=None):
     dy = torch.randint(0, 2 * padding + 1, (N,), generator=generator)
     dx = torch.randint(0, 2 * padding + 1, (N,), generator=generator)
     mirror = torch.rand(N, generator=generator) < 0.5 if flip else torch.zeros(N, dtype=torch.bool)
-    rows = dy[:, None] + torch.arange(H)                                     # (N, H) rows of the padded image
-    cols = dx[:, None] + torch.arange(W)                                     # (N, W)
-    cols = torch.where(mirror[:, None], cols.flip(1), cols)                 # mirrored images read columns backwards
+    rows = dy[:, None] + torch.arange(H)  # (N, H) rows of the padded image
+    cols = dx[:, None] + torch.arange(W)  # (N, W)
+    cols = torch.where(mirror[:, None], cols.flip(1), cols)  # mirrored images read columns backwards
     rows, cols = rows.to(x.device), cols.to(x.device)
-    xp = F.pad(x, (padding,) * 4) if padding else x                          # (N, C, H + 2p, W + 2p)
+    xp = F.pad(x, (padding,) * 4) if padding else x  # (N, C, H + 2p, W + 2p)
     n = torch.arange(N, device=x.device)[:, None, None, None]
     c = torch.arange(C, device=x.device)[None, :, None, None]
-    return xp[n, c, rows[:, None, :, None], cols[:, None, None, :]]          # (N, C, H, W)
+    return xp[n, c, rows[:, None, :, None], cols[:, None, None, :]]  # (N, C, H, W)
     ### END SOLUTION
 
 
 # ---------------------------------------------------------------------------- the challenge
 
-CHALLENGE_BATCH_SIZE = 256        # batch size of the reference challenge run (change it if you like)
+CHALLENGE_BATCH_SIZE = 256  # batch size of the reference challenge run (change it if you like)
+
 
 def make_challenge_model(num_classes=10, widths=(24, 48, 96, 192)):
     """Your CIFAR-10 model for the challenge (open-ended; the reference is described below).
@@ -214,6 +225,7 @@ def make_challenge_model(num_classes=10, widths=(24, 48, 96, 192)):
     global max pooling and one linear layer. Convs carry no bias (BN has one).
     Returns: nn.Module taking (N, 3, 32, 32) and returning scores (N, num_classes)
     """
+
     ### BEGIN SOLUTION
     def conv_bn(c_in, c_out, pool=False):
         layers = [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)]
@@ -224,10 +236,16 @@ def make_challenge_model(num_classes=10, widths=(24, 48, 96, 192)):
     w0, w1, w2, w3 = widths
     return nn.Sequential(
         *conv_bn(3, w0),
-        *conv_bn(w0, w1, pool=True), *conv_bn(w1, w1),
-        *conv_bn(w1, w2, pool=True), *conv_bn(w2, w2),
-        *conv_bn(w2, w3, pool=True), *conv_bn(w3, w3),
-        nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(w3, num_classes))
+        *conv_bn(w0, w1, pool=True),
+        *conv_bn(w1, w1),
+        *conv_bn(w1, w2, pool=True),
+        *conv_bn(w2, w2),
+        *conv_bn(w2, w3, pool=True),
+        *conv_bn(w3, w3),
+        nn.AdaptiveMaxPool2d(1),
+        nn.Flatten(),
+        nn.Linear(w3, num_classes),
+    )
     ### END SOLUTION
 
 
@@ -247,13 +265,22 @@ def challenge_training_setup(model, epochs, steps_per_epoch):
     ### BEGIN SOLUTION
     decay, no_decay = [], []
     for p in model.parameters():
-        (decay if p.dim() > 1 else no_decay).append(p)            # no weight decay on BN and biases
-    optimizer = torch.optim.SGD([{"params": decay, "weight_decay": 5e-4},
-                                 {"params": no_decay, "weight_decay": 0.0}],
-                                lr=0.01, momentum=0.9, nesterov=True)
+        (decay if p.dim() > 1 else no_decay).append(p)  # no weight decay on BN and biases
+    optimizer = torch.optim.SGD(
+        [{"params": decay, "weight_decay": 5e-4}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=0.01,
+        momentum=0.9,
+        nesterov=True,
+    )
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=0.08, total_steps=epochs * steps_per_epoch, pct_start=0.25,
-        anneal_strategy="linear", div_factor=8.0, final_div_factor=100.0,
-        cycle_momentum=False)
+        optimizer,
+        max_lr=0.08,
+        total_steps=epochs * steps_per_epoch,
+        pct_start=0.25,
+        anneal_strategy="linear",
+        div_factor=8.0,
+        final_div_factor=100.0,
+        cycle_momentum=False,
+    )
     return optimizer, scheduler, {"label_smoothing": 0.1, "flip_tta": True}
     ### END SOLUTION

@@ -10,6 +10,7 @@ Nothing here is a fill-in; the parts students write live in cs231n/torch_nets.py
 Only torch is needed (no torchvision): the data stay tensors on the device, batches
 are slices of a shuffled index, and augmentation is a function applied to each batch.
 """
+
 import math
 import os
 import time
@@ -20,7 +21,8 @@ import torch.nn.functional as F
 
 try:
     from tqdm.auto import tqdm
-except ImportError:                                         # tqdm is in requirements.txt; be lenient
+except ImportError:  # tqdm is in requirements.txt; be lenient
+
     def tqdm(it, **kwargs):
         return it
 
@@ -47,7 +49,7 @@ def get_device(threads=None, verbose=True):
         if threads is None:
             try:
                 threads = len(os.sched_getaffinity(0))
-            except AttributeError:                          # macOS, Windows
+            except AttributeError:  # macOS, Windows
                 threads = os.cpu_count() or 1
         torch.set_num_threads(int(threads))
         name = f"CPU, {torch.get_num_threads()} threads"
@@ -70,7 +72,7 @@ def cifar10_tensors(data, device=None, normalize=True, dtype=torch.float32):
     device = device or torch.device("cpu")
     std = None
     if normalize:
-        std = data["X_train"].std(axis=(0, 2, 3), dtype=np.float64).reshape(1, -1, 1, 1)   # (1, C, 1, 1)
+        std = data["X_train"].std(axis=(0, 2, 3), dtype=np.float64).reshape(1, -1, 1, 1)  # (1, C, 1, 1)
         std = np.maximum(std, 1e-6)
     out = {}
     for key, arr in data.items():
@@ -117,7 +119,7 @@ class TensorLoader:
         order = torch.randperm(N, generator=self.generator) if self.shuffle else torch.arange(N)
         order = order.to(self.X.device)
         for b in range(len(self)):
-            idx = order[b * self.batch_size:(b + 1) * self.batch_size]
+            idx = order[b * self.batch_size : (b + 1) * self.batch_size]
             x, y = self.X[idx], self.y[idx]
             if self.augment is not None:
                 x = self.augment(x, generator=self.generator)
@@ -172,8 +174,8 @@ def train_barebones(model_fn, params, loader_train, loader_val, learning_rate, e
         for x, y in tqdm(loader_train, desc=f"epoch {epoch + 1}/{epochs}", leave=False):
             scores = model_fn(x, params)
             loss = F.cross_entropy(scores, y)
-            loss.backward()                                   # fills p.grad for every parameter
-            with torch.no_grad():                             # the update itself is not part of the graph
+            loss.backward()  # fills p.grad for every parameter
+            with torch.no_grad():  # the update itself is not part of the graph
                 for w in params:
                     w -= learning_rate * w.grad
                     w.grad.zero_()
@@ -186,8 +188,18 @@ def train_barebones(model_fn, params, loader_train, loader_val, learning_rate, e
     return history
 
 
-def train_model(model, optimizer, loader_train, loader_val=None, epochs=1, scheduler=None,
-                label_smoothing=0.0, amp="auto", print_every=0, desc=""):
+def train_model(
+    model,
+    optimizer,
+    loader_train,
+    loader_val=None,
+    epochs=1,
+    scheduler=None,
+    label_smoothing=0.0,
+    amp="auto",
+    print_every=0,
+    desc="",
+):
     """Train an nn.Module: one tqdm bar per epoch, optional LR schedule (stepped per batch) and mixed precision.
 
     Inputs:
@@ -248,14 +260,17 @@ def train_model(model, optimizer, loader_train, loader_val=None, epochs=1, sched
         hist["train_acc"].append(correct / max(seen, 1))
         if loader_val is not None:
             hist["val_acc"].append(check_accuracy(loader_val, model))
-            print(f"{desc}epoch {epoch + 1}: train acc (augmented batches) {hist['train_acc'][-1]:.3f}, "
-                  f"val acc {hist['val_acc'][-1]:.3f}, {hist['epoch_seconds'][-1]:.1f} s")
+            print(
+                f"{desc}epoch {epoch + 1}: train acc (augmented batches) {hist['train_acc'][-1]:.3f}, "
+                f"val acc {hist['val_acc'][-1]:.3f}, {hist['epoch_seconds'][-1]:.1f} s"
+            )
     return hist
 
 
 def plot_history(hist, title=""):
     """Loss per iteration (and LR if it changes) beside train/val accuracy per epoch."""
     import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     axes[0].plot(hist["loss"], lw=0.6)
     axes[0].set_xlabel("iteration")

@@ -8,6 +8,7 @@ Points for a test are declared in exactly one place, on the test itself:
 A test without the marker is worth 1 point. The question a test belongs to is its
 file name without `test_` (tests/test_knn.py -> "knn").
 """
+
 import os
 import sys
 

@@ -1,4 +1,5 @@
 """Independent references for the convolution tests: scipy cross-correlation and explicit pooling."""
+
 import numpy as np
 from scipy.signal import correlate
 

@@ -6,6 +6,7 @@ stencil (f(x-2h) - 8 f(x-h) + 8 f(x+h) - f(x+2h)) / 12h, with h = 1e-3, has trun
 error O(h^4) ~ 1e-12 and round-off ~ 1e-13, leaving room for the 1e-8 threshold. Inputs
 must stay 2h away from kinks (ReLU at 0, max ties).
 """
+
 import numpy as np
 
 

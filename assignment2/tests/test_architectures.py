@@ -4,8 +4,21 @@ import pytest
 import torch
 import torch.nn as nn
 
-from cs231n.architectures import (FC, Conv, Flatten, Norm, Pool, ReLU, Residual, alexnet, analyze, googlenet,
-                                  resnet, vgg16, vgg19)
+from cs231n.architectures import (
+    FC,
+    Conv,
+    Flatten,
+    Norm,
+    Pool,
+    ReLU,
+    Residual,
+    alexnet,
+    analyze,
+    googlenet,
+    resnet,
+    vgg16,
+    vgg19,
+)
 
 
 def _row(layers, shape):
@@ -17,7 +30,7 @@ def _row(layers, shape):
 def test_conv_shapes_params_macs_by_hand():
     r = _row([Conv(10, 5, stride=1, pad=2)], (3, 32, 32))
     assert r["shape"] == (10, 32, 32)
-    assert r["params"] == 10 * 3 * 5 * 5 + 10                  # 760
+    assert r["params"] == 10 * 3 * 5 * 5 + 10  # 760
     assert r["activations"] == 10 * 32 * 32
     assert r["macs"] == 10 * 32 * 32 * 3 * 5 * 5
     # stride 2, no padding, non-square input: H' = (7 - 3) // 2 + 1 = 3, W' = (9 - 3) // 2 + 1 = 4
@@ -39,7 +52,7 @@ def test_grouped_conv_params():
 def test_pool_and_fc_by_hand():
     r = _row([Pool(2, 2)], (64, 224, 224))
     assert r["shape"] == (64, 112, 112) and r["params"] == 0 and r["activations"] == 802816 and r["macs"] == 0
-    assert _row([Pool(3, 2)], (96, 55, 55))["shape"] == (96, 27, 27)           # AlexNet pool1
+    assert _row([Pool(3, 2)], (96, 55, 55))["shape"] == (96, 27, 27)  # AlexNet pool1
     assert _row([Pool(3, 2, ceil=True)], (64, 112, 112))["shape"] == (64, 56, 56)
     r = _row([Flatten(), FC(10)], (3, 32, 32))
     assert r["shape"] == (10,) and r["params"] == 3072 * 10 + 10 and r["macs"] == 30720 and r["activations"] == 10
@@ -55,7 +68,7 @@ def test_small_net_totals_by_hand():
     assert rep.forward_bytes == 4 * rep.total_activations
     assert rep.forward_backward_bytes == 2 * rep.forward_bytes
     assert rep.total_macs == 512 * 27 + 128 * 10
-    with pytest.raises(AssertionError, match="Flatten"):          # FC on an image needs Flatten first
+    with pytest.raises(AssertionError, match="Flatten"):  # FC on an image needs Flatten first
         analyze([FC(10)], (3, 4, 4))
 
 
@@ -104,8 +117,9 @@ def test_vgg16_memory_walk():
 
 # ---------------------------------------------------------------------------- the same nets in torch.nn
 
+
 def _torch_params(build):
-    with torch.device("meta"):                          # shapes only: no memory, no initialisation cost
+    with torch.device("meta"):  # shapes only: no memory, no initialisation cost
         model = build()
     return sum(p.numel() for p in model.parameters())
 
@@ -117,17 +131,39 @@ def _torch_vgg16():
             layers += [nn.Conv2d(c_in, c, 3, padding=1), nn.ReLU()]
             c_in = c
         layers.append(nn.MaxPool2d(2))
-    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(512 * 49, 4096), nn.ReLU(),
-                         nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, 1000))
+    return nn.Sequential(
+        *layers,
+        nn.Flatten(),
+        nn.Linear(512 * 49, 4096),
+        nn.ReLU(),
+        nn.Linear(4096, 4096),
+        nn.ReLU(),
+        nn.Linear(4096, 1000),
+    )
 
 
 def _torch_alexnet(groups):
     return nn.Sequential(
-        nn.Conv2d(3, 96, 11, 4), nn.ReLU(), nn.MaxPool2d(3, 2),
-        nn.Conv2d(96, 256, 5, padding=2, groups=groups), nn.ReLU(), nn.MaxPool2d(3, 2),
-        nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(), nn.Conv2d(384, 384, 3, padding=1, groups=groups), nn.ReLU(),
-        nn.Conv2d(384, 256, 3, padding=1, groups=groups), nn.ReLU(), nn.MaxPool2d(3, 2), nn.Flatten(),
-        nn.Linear(9216, 4096), nn.ReLU(), nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, 1000))
+        nn.Conv2d(3, 96, 11, 4),
+        nn.ReLU(),
+        nn.MaxPool2d(3, 2),
+        nn.Conv2d(96, 256, 5, padding=2, groups=groups),
+        nn.ReLU(),
+        nn.MaxPool2d(3, 2),
+        nn.Conv2d(256, 384, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(384, 384, 3, padding=1, groups=groups),
+        nn.ReLU(),
+        nn.Conv2d(384, 256, 3, padding=1, groups=groups),
+        nn.ReLU(),
+        nn.MaxPool2d(3, 2),
+        nn.Flatten(),
+        nn.Linear(9216, 4096),
+        nn.ReLU(),
+        nn.Linear(4096, 4096),
+        nn.ReLU(),
+        nn.Linear(4096, 1000),
+    )
 
 
 class _Block(nn.Module):
@@ -135,14 +171,29 @@ class _Block(nn.Module):
         super().__init__()
         out = 4 * c if bottleneck else c
         if bottleneck:
-            self.body = nn.Sequential(nn.Conv2d(c_in, c, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
-                                      nn.Conv2d(c, c, 3, stride, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
-                                      nn.Conv2d(c, out, 1, bias=False), nn.BatchNorm2d(out))
+            self.body = nn.Sequential(
+                nn.Conv2d(c_in, c, 1, bias=False),
+                nn.BatchNorm2d(c),
+                nn.ReLU(),
+                nn.Conv2d(c, c, 3, stride, 1, bias=False),
+                nn.BatchNorm2d(c),
+                nn.ReLU(),
+                nn.Conv2d(c, out, 1, bias=False),
+                nn.BatchNorm2d(out),
+            )
         else:
-            self.body = nn.Sequential(nn.Conv2d(c_in, c, 3, stride, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
-                                      nn.Conv2d(c, c, 3, 1, 1, bias=False), nn.BatchNorm2d(c))
-        self.short = (nn.Sequential(nn.Conv2d(c_in, out, 1, stride, bias=False), nn.BatchNorm2d(out))
-                      if stride != 1 or c_in != out else nn.Identity())
+            self.body = nn.Sequential(
+                nn.Conv2d(c_in, c, 3, stride, 1, bias=False),
+                nn.BatchNorm2d(c),
+                nn.ReLU(),
+                nn.Conv2d(c, c, 3, 1, 1, bias=False),
+                nn.BatchNorm2d(c),
+            )
+        self.short = (
+            nn.Sequential(nn.Conv2d(c_in, out, 1, stride, bias=False), nn.BatchNorm2d(out))
+            if stride != 1 or c_in != out
+            else nn.Identity()
+        )
 
     def forward(self, x):
         return torch.relu(self.body(x) + self.short(x))
@@ -161,19 +212,31 @@ def _torch_resnet(repeats, bottleneck):
 class _Inception(nn.Module):
     def __init__(self, c_in, c1, c3r, c3, c5r, c5, pp):
         super().__init__()
-        self.b = nn.ModuleList([nn.Conv2d(c_in, c1, 1),
-                                nn.Sequential(nn.Conv2d(c_in, c3r, 1), nn.ReLU(), nn.Conv2d(c3r, c3, 3, padding=1)),
-                                nn.Sequential(nn.Conv2d(c_in, c5r, 1), nn.ReLU(), nn.Conv2d(c5r, c5, 5, padding=2)),
-                                nn.Sequential(nn.MaxPool2d(3, 1, 1), nn.Conv2d(c_in, pp, 1))])
+        self.b = nn.ModuleList(
+            [
+                nn.Conv2d(c_in, c1, 1),
+                nn.Sequential(nn.Conv2d(c_in, c3r, 1), nn.ReLU(), nn.Conv2d(c3r, c3, 3, padding=1)),
+                nn.Sequential(nn.Conv2d(c_in, c5r, 1), nn.ReLU(), nn.Conv2d(c5r, c5, 5, padding=2)),
+                nn.Sequential(nn.MaxPool2d(3, 1, 1), nn.Conv2d(c_in, pp, 1)),
+            ]
+        )
 
     def forward(self, x):
         return torch.cat([torch.relu(b(x)) for b in self.b], 1)
 
 
 def _torch_googlenet():
-    cfg = [(64, 96, 128, 16, 32, 32), (128, 128, 192, 32, 96, 64), (192, 96, 208, 16, 48, 64),
-           (160, 112, 224, 24, 64, 64), (128, 128, 256, 24, 64, 64), (112, 144, 288, 32, 64, 64),
-           (256, 160, 320, 32, 128, 128), (256, 160, 320, 32, 128, 128), (384, 192, 384, 48, 128, 128)]
+    cfg = [
+        (64, 96, 128, 16, 32, 32),
+        (128, 128, 192, 32, 96, 64),
+        (192, 96, 208, 16, 48, 64),
+        (160, 112, 224, 24, 64, 64),
+        (128, 128, 256, 24, 64, 64),
+        (112, 144, 288, 32, 64, 64),
+        (256, 160, 320, 32, 128, 128),
+        (256, 160, 320, 32, 128, 128),
+        (384, 192, 384, 48, 128, 128),
+    ]
     mods, c_in = [nn.Conv2d(3, 64, 7, 2, 3), nn.Conv2d(64, 64, 1), nn.Conv2d(64, 192, 3, padding=1)], 192
     for c in cfg:
         mods.append(_Inception(c_in, *c))
@@ -198,8 +261,9 @@ def test_params_match_torch(name):
 def test_output_shape_matches_torch_small_input():
     """A small net's per-layer shapes against torch's on a real forward pass."""
     spec = [Conv(6, 5, 2, 2), ReLU(), Pool(3, 2, ceil=True), Conv(4, 3, 1, 0), Pool(2)]
-    net = nn.Sequential(nn.Conv2d(3, 6, 5, 2, 2), nn.ReLU(), nn.MaxPool2d(3, 2, ceil_mode=True),
-                        nn.Conv2d(6, 4, 3), nn.MaxPool2d(2))
+    net = nn.Sequential(
+        nn.Conv2d(3, 6, 5, 2, 2), nn.ReLU(), nn.MaxPool2d(3, 2, ceil_mode=True), nn.Conv2d(6, 4, 3), nn.MaxPool2d(2)
+    )
     out = net(torch.zeros(1, 3, 29, 23))
     assert analyze(spec, (3, 29, 23)).output_shape == tuple(out.shape[1:])
     assert analyze(spec, (3, 29, 23)).total_params == sum(p.numel() for p in net.parameters())

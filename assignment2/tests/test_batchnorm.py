@@ -1,4 +1,5 @@
 """Autograder tests for batch normalization: forward statistics, running averages, test mode, both backward passes, and the net with batchnorm."""
+
 import numpy as np
 import pytest
 
@@ -13,7 +14,7 @@ SHAPES = [(4, 5), (10, 3), (7, 12), (3, 1)]
 
 def _inputs(seed, N, D):
     rng = np.random.default_rng(seed)
-    x = 3.0 * rng.standard_normal((N, D)) + rng.uniform(-5, 5, D)   # features with their own offsets
+    x = 3.0 * rng.standard_normal((N, D)) + rng.uniform(-5, 5, D)  # features with their own offsets
     gamma = rng.uniform(0.5, 2.0, D)
     beta = rng.standard_normal(D)
     dout = rng.standard_normal((N, D))
@@ -42,8 +43,7 @@ def test_forward_normalises_each_feature_then_scales_and_shifts():
 @pytest.mark.points(1)
 def test_running_averages_follow_momentum():
     x, gamma, beta, _ = _inputs(1, 8, 4)
-    bn_param = {"mode": "train", "momentum": 0.7,
-                "running_mean": np.full(4, 2.0), "running_var": np.full(4, 3.0)}
+    bn_param = {"mode": "train", "momentum": 0.7, "running_mean": np.full(4, 2.0), "running_var": np.full(4, 3.0)}
     batchnorm_forward(x, gamma, beta, bn_param)
     assert rel_error(bn_param["running_mean"], 0.7 * 2.0 + 0.3 * x.mean(axis=0)) < 1e-12
     assert rel_error(bn_param["running_var"], 0.7 * 3.0 + 0.3 * x.var(axis=0)) < 1e-12
@@ -61,8 +61,9 @@ def test_test_mode_uses_running_statistics():
     bn_param = {"mode": "test", "running_mean": rm.copy(), "running_var": rv.copy(), "eps": 1e-3}
     out, _ = batchnorm_forward(x, gamma, beta, bn_param)
     assert rel_error(out, gamma * (x - rm) / np.sqrt(rv + 1e-3) + beta) < 1e-12
-    assert np.array_equal(bn_param["running_mean"], rm) and np.array_equal(bn_param["running_var"], rv), \
+    assert np.array_equal(bn_param["running_mean"], rm) and np.array_equal(bn_param["running_var"], rv), (
         "test mode must not change the running averages"
+    )
     # one example at a time gives the same answer: nothing depends on the batch in test mode
     one, _ = batchnorm_forward(x[:1], gamma, beta, bn_param)
     assert rel_error(one, out[:1]) < 1e-12
@@ -102,8 +103,10 @@ def test_backward_alt_equals_graph_backward(shape):
     alt = batchnorm_backward_alt(dout, cache)
     graph = batchnorm_backward(dout, cache)
     # both must also be right, not merely equal to each other
-    assert rel_error(alt[0], num_grad4(lambda v: batchnorm_forward(v, gamma, beta, {"mode": "train"})[0],
-                                       x.copy(), dout)) < 1e-8
+    assert (
+        rel_error(alt[0], num_grad4(lambda v: batchnorm_forward(v, gamma, beta, {"mode": "train"})[0], x.copy(), dout))
+        < 1e-8
+    )
     for a, g, name in zip(alt, graph, ("dx", "dgamma", "dbeta")):
         assert a.shape == g.shape, f"{name}: shape {a.shape} != {g.shape}"
         assert rel_error(a, g) < 1e-9, f"{name} differs between batchnorm_backward_alt and batchnorm_backward"
@@ -116,10 +119,17 @@ def test_fc_net_with_batchnorm_gradients(reg):
     N, D, H1, H2, C = 6, 10, 8, 7, 4
     X = rng.standard_normal((N, D))
     y = rng.integers(0, C, N)
-    model = FullyConnectedNet([H1, H2], input_dim=D, num_classes=C, normalization="batchnorm",
-                              reg=reg, weight_scale=0.5, dtype=np.float64, seed=0)
-    assert sorted(model.params) == sorted(["W1", "b1", "W2", "b2", "W3", "b3",
-                                           "gamma1", "beta1", "gamma2", "beta2"])
+    model = FullyConnectedNet(
+        [H1, H2],
+        input_dim=D,
+        num_classes=C,
+        normalization="batchnorm",
+        reg=reg,
+        weight_scale=0.5,
+        dtype=np.float64,
+        seed=0,
+    )
+    assert sorted(model.params) == sorted(["W1", "b1", "W2", "b2", "W3", "b3", "gamma1", "beta1", "gamma2", "beta2"])
     assert model.params["gamma1"].shape == (H1,) and np.all(model.params["gamma2"] == 1)
     assert model.params["beta1"].shape == (H1,) and np.all(model.params["beta2"] == 0)
     loss, grads = model.loss(X, y)
@@ -136,8 +146,7 @@ def test_fc_net_with_batchnorm_gradients(reg):
 def test_fc_net_batchnorm_test_mode_uses_running_statistics():
     rng = np.random.default_rng(6)
     D, C = 5, 3
-    model = FullyConnectedNet([4], input_dim=D, num_classes=C, normalization="batchnorm",
-                              dtype=np.float64, seed=1)
+    model = FullyConnectedNet([4], input_dim=D, num_classes=C, normalization="batchnorm", dtype=np.float64, seed=1)
     X = rng.standard_normal((20, D)) + 3.0
     model.loss(X, rng.integers(0, C, 20))
     rm = model.bn_params[0]["running_mean"]

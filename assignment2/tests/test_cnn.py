@@ -1,4 +1,5 @@
 """Autograder tests for ThreeLayerConvNet (cs231n/classifiers/cnn.py)."""
+
 import numpy as np
 import pytest
 
@@ -39,8 +40,16 @@ def test_three_layer_convnet_gradients():
     N, input_dim = 2, (3, 8, 8)
     X = np.random.randn(N, *input_dim)
     y = np.random.randint(4, size=N)
-    model = ThreeLayerConvNet(num_filters=3, filter_size=3, input_dim=input_dim, hidden_dim=7, num_classes=4,
-                              weight_scale=1e-1, reg=0.3, dtype=np.float64)
+    model = ThreeLayerConvNet(
+        num_filters=3,
+        filter_size=3,
+        input_dim=input_dim,
+        hidden_dim=7,
+        num_classes=4,
+        weight_scale=1e-1,
+        reg=0.3,
+        dtype=np.float64,
+    )
     loss, grads = model.loss(X, y)
     assert set(grads) == set(model.params)
     for name in sorted(model.params):
@@ -55,8 +64,7 @@ def test_three_layer_convnet_overfits_small_data():
     N = 50
     X = rng.standard_normal((N, 3, 8, 8)).astype(np.float32)
     y = rng.integers(10, size=N)
-    model = ThreeLayerConvNet(input_dim=(3, 8, 8), num_filters=8, filter_size=3, hidden_dim=50,
-                              weight_scale=1e-2)
+    model = ThreeLayerConvNet(input_dim=(3, 8, 8), num_filters=8, filter_size=3, hidden_dim=50, weight_scale=1e-2)
     # plain Adam on the full batch, written here so the test does not depend on the Solver
     m = {k: np.zeros_like(v) for k, v in model.params.items()}
     v2 = {k: np.zeros_like(v) for k, v in model.params.items()}
@@ -66,7 +74,7 @@ def test_three_layer_convnet_overfits_small_data():
         for k in model.params:
             m[k] = b1 * m[k] + (1 - b1) * grads[k]
             v2[k] = b2 * v2[k] + (1 - b2) * grads[k] ** 2
-            mh, vh = m[k] / (1 - b1 ** t), v2[k] / (1 - b2 ** t)
+            mh, vh = m[k] / (1 - b1**t), v2[k] / (1 - b2**t)
             model.params[k] = model.params[k] - lr * mh / (np.sqrt(vh) + 1e-8)
     acc = np.mean(np.argmax(model.loss(X), axis=1) == y)
     assert acc == 1.0, f"training accuracy on 50 examples after 100 Adam steps: {acc}"

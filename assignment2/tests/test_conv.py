@@ -1,4 +1,5 @@
 """Autograder tests for conv_forward_naive / conv_backward_naive (ConvolutionalNetworks.ipynb)."""
+
 import numpy as np
 import pytest
 
@@ -9,12 +10,12 @@ from cs231n.layers import conv_forward_naive, conv_backward_naive
 
 CASES = [
     # (N, C, H, W, F, HH, WW, stride, pad)
-    (2, 3, 4, 4, 3, 4, 4, 2, 1),      # the notebook's case
+    (2, 3, 4, 4, 3, 4, 4, 2, 1),  # the notebook's case
     (2, 3, 5, 5, 2, 3, 3, 1, 1),
-    (1, 2, 7, 5, 3, 3, 3, 2, 0),      # non-square input
-    (2, 1, 6, 8, 2, 3, 5, 1, 2),      # non-square filter
-    (1, 3, 9, 9, 2, 3, 3, 3, 0),      # stride 3
-    (3, 2, 4, 6, 4, 1, 1, 1, 0),      # 1x1 filter
+    (1, 2, 7, 5, 3, 3, 3, 2, 0),  # non-square input
+    (2, 1, 6, 8, 2, 3, 5, 1, 2),  # non-square filter
+    (1, 3, 9, 9, 2, 3, 3, 3, 0),  # stride 3
+    (3, 2, 4, 6, 4, 1, 1, 1, 0),  # 1x1 filter
 ]
 
 
@@ -85,6 +86,7 @@ def test_conv_backward_numeric(N, C, H, W, F, HH, WW, stride, pad):
 def test_conv_naive_matches_fast_layers(dtype):
     """Your naive layer against the given fast layer (itself tested against scipy), both dtypes."""
     from cs231n.fast_layers import conv_forward_fast, conv_backward_fast
+
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 3, 7, 9)).astype(dtype)
     w = rng.standard_normal((4, 3, 3, 5)).astype(dtype)

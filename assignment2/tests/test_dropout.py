@@ -1,4 +1,5 @@
 """Autograder tests for inverted dropout: keep rate, expectation, test-mode identity, seeding, backward, and the net with dropout."""
+
 import numpy as np
 import pytest
 
@@ -17,7 +18,9 @@ def test_keep_rate_and_expectation(p):
     out, _ = dropout_forward(x, {"mode": "train", "p": p, "seed": 123})
     kept = out != 0
     # 250,000 Bernoulli(p) draws: the keep rate is within 0.005 of p (> 10 standard deviations)
-    assert abs(kept.mean() - p) < 0.005, f"keep rate {kept.mean():.4f} should be close to p = {p} (p is the KEEP probability)"
+    assert abs(kept.mean() - p) < 0.005, (
+        f"keep rate {kept.mean():.4f} should be close to p = {p} (p is the KEEP probability)"
+    )
     assert np.allclose(out[kept], x[kept] / p), "kept entries must be divided by p (inverted dropout)"
     assert abs(out.mean() - x.mean()) / x.mean() < 0.02, "inverted dropout keeps the expectation of each activation"
 
@@ -64,8 +67,9 @@ def test_fc_net_with_dropout_gradients(keep):
     N, D, H1, H2, C = 2, 15, 20, 30, 10
     X = rng.standard_normal((N, D))
     y = rng.integers(0, C, N)
-    model = FullyConnectedNet([H1, H2], input_dim=D, num_classes=C, weight_scale=5e-2,
-                              dtype=np.float64, seed=123, dropout_keep_ratio=keep)
+    model = FullyConnectedNet(
+        [H1, H2], input_dim=D, num_classes=C, weight_scale=5e-2, dtype=np.float64, seed=123, dropout_keep_ratio=keep
+    )
     assert model.use_dropout == (keep != 1)
     loss, grads = model.loss(X, y)
     assert abs(loss - np.log(C)) < 0.1
@@ -79,7 +83,6 @@ def test_fc_net_dropout_is_off_at_test_time():
     rng = np.random.default_rng(5)
     X = rng.standard_normal((8, 6))
     plain = FullyConnectedNet([5, 5], input_dim=6, num_classes=3, dtype=np.float64, seed=9)
-    dropped = FullyConnectedNet([5, 5], input_dim=6, num_classes=3, dtype=np.float64, seed=9,
-                                dropout_keep_ratio=0.3)
+    dropped = FullyConnectedNet([5, 5], input_dim=6, num_classes=3, dtype=np.float64, seed=9, dropout_keep_ratio=0.3)
     dropped.loss(X, rng.integers(0, 3, 8))
     assert rel_error(dropped.loss(X), plain.loss(X)) < 1e-12, "test-time scores must not depend on dropout"

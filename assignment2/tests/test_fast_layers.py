@@ -3,13 +3,13 @@
 The references are independent of student code (scipy cross-correlation, explicit pooling,
 central differences), so these pass on the student release too.
 """
+
 import numpy as np
 import pytest
 
 from conv_reference import reference_conv, reference_pool
 from helpers import num_grad, rel_error
-from cs231n.fast_layers import (conv_forward_fast, conv_backward_fast,
-                                max_pool_forward_fast, max_pool_backward_fast)
+from cs231n.fast_layers import conv_forward_fast, conv_backward_fast, max_pool_forward_fast, max_pool_backward_fast
 
 GRADED = False
 pytestmark = pytest.mark.points(0)
@@ -86,8 +86,13 @@ def test_conv_fast_rejects_shapes_that_do_not_fit():
         conv_forward_fast(np.zeros((1, 1, 5, 6)), np.zeros((1, 1, 2, 2)), np.zeros(1), {"stride": 2, "pad": 0})
 
 
-POOL_CASES = [(2, 3, 8, 8, 2, 2, 2), (2, 2, 7, 5, 3, 3, 2), (1, 3, 6, 7, 3, 2, 1), (2, 2, 6, 6, 3, 3, 3),
-              (1, 1, 5, 5, 1, 1, 2)]
+POOL_CASES = [
+    (2, 3, 8, 8, 2, 2, 2),
+    (2, 2, 7, 5, 3, 3, 2),
+    (1, 3, 6, 7, 3, 2, 1),
+    (2, 2, 6, 6, 3, 3, 3),
+    (1, 1, 5, 5, 1, 1, 2),
+]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -107,8 +112,9 @@ def test_max_pool_fast(N, C, H, W, ph, pw, s, dtype):
     assert rel_error(dx, expected) < (1e-8 if dtype == np.float64 else 1e-5)
 
 
-@pytest.mark.parametrize("pp", [{"pool_height": 2, "pool_width": 2, "stride": 2},
-                                {"pool_height": 3, "pool_width": 3, "stride": 2}])
+@pytest.mark.parametrize(
+    "pp", [{"pool_height": 2, "pool_width": 2, "stride": 2}, {"pool_height": 3, "pool_width": 3, "stride": 2}]
+)
 def test_max_pool_fast_ties_go_to_first_maximum(pp):
     x = np.zeros((1, 1, 5 if pp["stride"] != pp["pool_height"] else 4, 5 if pp["stride"] != pp["pool_height"] else 4))
     out, cache = max_pool_forward_fast(x, pp)

@@ -1,4 +1,5 @@
 """Autograder tests for the modular layers (as in assignment 1) and FullyConnectedNet: initial loss, regularisation, gradients, overfitting 50 examples."""
+
 import numpy as np
 import pytest
 
@@ -7,8 +8,7 @@ from helpers import num_grad, rel_error
 
 from cs231n.classifiers.fc_net import FullyConnectedNet
 from cs231n.layer_utils import affine_relu_backward, affine_relu_forward
-from cs231n.layers import (affine_backward, affine_forward, relu_backward, relu_forward, softmax_loss,
-                           svm_loss)
+from cs231n.layers import affine_backward, affine_forward, relu_backward, relu_forward, softmax_loss, svm_loss
 from cs231n.solver import Solver
 
 
@@ -75,8 +75,16 @@ def test_loss_layers(loss_name):
 @pytest.mark.points(1)
 def test_init_shapes_scale_and_dtype():
     model = FullyConnectedNet([30, 40, 50], input_dim=60, num_classes=7, weight_scale=0.2, seed=0)
-    expected = {"W1": (60, 30), "b1": (30,), "W2": (30, 40), "b2": (40,), "W3": (40, 50), "b3": (50,),
-                "W4": (50, 7), "b4": (7,)}
+    expected = {
+        "W1": (60, 30),
+        "b1": (30,),
+        "W2": (30, 40),
+        "b2": (40,),
+        "W3": (40, 50),
+        "b3": (50,),
+        "W4": (50, 7),
+        "b4": (7,),
+    }
     assert {k: v.shape for k, v in model.params.items()} == expected
     assert model.num_layers == 4
     assert all(v.dtype == np.float32 for v in model.params.values()), "parameters use the dtype (float32 default)"
@@ -95,8 +103,9 @@ def test_initial_loss_is_ln10_and_grows_with_reg():
     y = rng.integers(0, C, N)
     losses = []
     for reg in (0.0, 0.5, 5.0):
-        model = FullyConnectedNet([100, 50], input_dim=D, num_classes=C, weight_scale=1e-3, reg=reg,
-                                  dtype=np.float64, seed=1)
+        model = FullyConnectedNet(
+            [100, 50], input_dim=D, num_classes=C, weight_scale=1e-3, reg=reg, dtype=np.float64, seed=1
+        )
         loss, _ = model.loss(X, y)
         losses.append(loss)
         wsq = sum(np.sum(model.params[f"W{i}"] ** 2) for i in range(1, 4))
@@ -115,8 +124,7 @@ def test_fc_net_gradients(reg):
     N, D, H1, H2, C = 3, 12, 10, 9, 5
     X = rng.standard_normal((N, D))
     y = rng.integers(0, C, N)
-    model = FullyConnectedNet([H1, H2], input_dim=D, num_classes=C, reg=reg, weight_scale=0.3,
-                              dtype=np.float64, seed=2)
+    model = FullyConnectedNet([H1, H2], input_dim=D, num_classes=C, reg=reg, weight_scale=0.3, dtype=np.float64, seed=2)
     loss, grads = model.loss(X, y)
     assert sorted(grads) == sorted(model.params)
     for name in sorted(model.params):
@@ -127,8 +135,12 @@ def test_fc_net_gradients(reg):
 @pytest.mark.points(1)
 def test_scores_in_test_mode():
     model = FullyConnectedNet([4], input_dim=3, num_classes=2, dtype=np.float64, seed=0)
-    model.params = {"W1": np.arange(12.0).reshape(3, 4) / 10 - 0.5, "b1": np.array([0.1, -0.2, 0.3, 0.0]),
-                    "W2": np.arange(8.0).reshape(4, 2) / 4 - 1, "b2": np.array([0.5, -0.5])}
+    model.params = {
+        "W1": np.arange(12.0).reshape(3, 4) / 10 - 0.5,
+        "b1": np.array([0.1, -0.2, 0.3, 0.0]),
+        "W2": np.arange(8.0).reshape(4, 2) / 4 - 1,
+        "b2": np.array([0.5, -0.5]),
+    }
     X = np.array([[1.0, -2.0, 0.5], [0.0, 1.0, 1.0]])
     h = np.maximum(X @ model.params["W1"] + model.params["b1"], 0)
     assert rel_error(model.loss(X), h @ model.params["W2"] + model.params["b2"]) < 1e-12
@@ -142,7 +154,16 @@ def test_three_layer_net_overfits_50_examples():
     y = rng.integers(0, C, N)
     data = {"X_train": X, "y_train": y, "X_val": X[:10], "y_val": y[:10]}
     model = FullyConnectedNet([100, 100], input_dim=D, num_classes=C, weight_scale=1e-1, seed=0)
-    solver = Solver(model, data, update_rule="sgd", optim_config={"learning_rate": 1e-1},
-                    batch_size=25, num_epochs=20, num_train_samples=None, verbose=False, seed=0)
+    solver = Solver(
+        model,
+        data,
+        update_rule="sgd",
+        optim_config={"learning_rate": 1e-1},
+        batch_size=25,
+        num_epochs=20,
+        num_train_samples=None,
+        verbose=False,
+        seed=0,
+    )
     solver.train()
     assert solver.train_acc_history[-1] == 1.0, "a 3-layer net must reach 100% training accuracy on 50 examples"

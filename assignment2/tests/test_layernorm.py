@@ -1,4 +1,5 @@
 """Autograder tests for layer normalization: per-example statistics, scale and shift, backward pass, and the net with layernorm."""
+
 import numpy as np
 import pytest
 
@@ -13,7 +14,7 @@ SHAPES = [(4, 5), (3, 10), (7, 12), (1, 6)]
 
 def _inputs(seed, N, D):
     rng = np.random.default_rng(seed)
-    x = 3.0 * rng.standard_normal((N, D)) + rng.uniform(-5, 5, (N, 1))   # examples with their own offsets
+    x = 3.0 * rng.standard_normal((N, D)) + rng.uniform(-5, 5, (N, 1))  # examples with their own offsets
     gamma = rng.uniform(0.5, 2.0, D)
     beta = rng.standard_normal(D)
     dout = rng.standard_normal((N, D))
@@ -61,10 +62,17 @@ def test_fc_net_with_layernorm_gradients(reg):
     N, D, H1, H2, C = 3, 10, 8, 7, 4
     X = rng.standard_normal((N, D))
     y = rng.integers(0, C, N)
-    model = FullyConnectedNet([H1, H2], input_dim=D, num_classes=C, normalization="layernorm",
-                              reg=reg, weight_scale=0.5, dtype=np.float64, seed=0)
-    assert sorted(model.params) == sorted(["W1", "b1", "W2", "b2", "W3", "b3",
-                                           "gamma1", "beta1", "gamma2", "beta2"])
+    model = FullyConnectedNet(
+        [H1, H2],
+        input_dim=D,
+        num_classes=C,
+        normalization="layernorm",
+        reg=reg,
+        weight_scale=0.5,
+        dtype=np.float64,
+        seed=0,
+    )
+    assert sorted(model.params) == sorted(["W1", "b1", "W2", "b2", "W3", "b3", "gamma1", "beta1", "gamma2", "beta2"])
     loss, grads = model.loss(X, y)
     for name in sorted(model.params):
         num = num_grad(lambda _: model.loss(X, y)[0], model.params[name])
@@ -74,10 +82,9 @@ def test_fc_net_with_layernorm_gradients(reg):
 @pytest.mark.points(1)
 def test_fc_net_layernorm_same_in_train_and_test():
     rng = np.random.default_rng(8)
-    model = FullyConnectedNet([6, 5], input_dim=4, num_classes=3, normalization="layernorm",
-                              dtype=np.float64, seed=2)
+    model = FullyConnectedNet([6, 5], input_dim=4, num_classes=3, normalization="layernorm", dtype=np.float64, seed=2)
     X = rng.standard_normal((5, 4))
     before = model.loss(X)
-    model.loss(X, rng.integers(0, 3, 5))       # a training pass keeps no statistics
+    model.loss(X, rng.integers(0, 3, 5))  # a training pass keeps no statistics
     assert rel_error(model.loss(X), before) < 1e-12
     assert rel_error(model.loss(X[:1]), before[:1]) < 1e-12

@@ -1,4 +1,5 @@
 """Autograder tests for the update rules: one step against the formulas, adam's bias correction, and several steps against torch.optim."""
+
 import numpy as np
 import pytest
 
@@ -30,7 +31,7 @@ def test_rmsprop_one_step():
     cache = np.abs(cache)
     cfg = {"learning_rate": 1e-2, "decay_rate": 0.95, "epsilon": 1e-6, "cache": cache.copy()}
     next_w, config = rmsprop(w.copy(), dw.copy(), cfg)
-    cache_expected = 0.95 * cache + 0.05 * dw ** 2
+    cache_expected = 0.95 * cache + 0.05 * dw**2
     assert rel_error(config["cache"], cache_expected) < 1e-12
     assert rel_error(next_w, w - 1e-2 * dw / (np.sqrt(cache_expected) + 1e-6)) < 1e-12
 
@@ -42,8 +43,8 @@ def test_adam_one_step_with_state():
     cfg = {"learning_rate": 1e-2, "beta1": 0.8, "beta2": 0.9, "epsilon": 1e-7, "m": m.copy(), "v": v.copy(), "t": 4}
     next_w, config = adam(w.copy(), dw.copy(), cfg)
     m_e = 0.8 * m + 0.2 * dw
-    v_e = 0.9 * v + 0.1 * dw ** 2
-    step = 1e-2 * (m_e / (1 - 0.8 ** 5)) / (np.sqrt(v_e / (1 - 0.9 ** 5)) + 1e-7)
+    v_e = 0.9 * v + 0.1 * dw**2
+    step = 1e-2 * (m_e / (1 - 0.8**5)) / (np.sqrt(v_e / (1 - 0.9**5)) + 1e-7)
     assert config["t"] == 5, "t counts the updates: increment it before using it"
     assert rel_error(config["m"], m_e) < 1e-12 and rel_error(config["v"], v_e) < 1e-12
     assert rel_error(next_w, w - step) < 1e-12
@@ -57,8 +58,9 @@ def test_adam_bias_correction_first_step():
     dw = np.array([1e-4, -1e-2, 1.0, -3.0, 50.0, -1e3])
     next_w, config = adam(w.copy(), dw.copy(), {"learning_rate": 1e-3})
     assert config["t"] == 1
-    assert np.allclose(next_w, -1e-3 * np.sign(dw), rtol=1e-3, atol=0), \
+    assert np.allclose(next_w, -1e-3 * np.sign(dw), rtol=1e-3, atol=0), (
         "without bias correction (m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t)) the first step is wrong"
+    )
 
 
 @pytest.mark.points(2)
@@ -91,5 +93,5 @@ def test_sgd_momentum_ten_steps_match_closed_form():
     w, config = w0.copy(), {"learning_rate": 0.1, "momentum": 0.5}
     for _ in range(10):
         w, config = sgd_momentum(w, g.copy(), config)
-    v = [-0.1 * g * (1 - 0.5 ** t) / 0.5 for t in range(1, 11)]
+    v = [-0.1 * g * (1 - 0.5**t) / 0.5 for t in range(1, 11)]
     assert rel_error(w, w0 + sum(v)) < 1e-12

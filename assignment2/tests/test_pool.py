@@ -1,4 +1,5 @@
 """Autograder tests for max_pool_forward_naive / max_pool_backward_naive."""
+
 import numpy as np
 import pytest
 
@@ -7,8 +8,13 @@ from helpers import num_grad, rel_error
 from cs231n.layers import max_pool_forward_naive, max_pool_backward_naive
 
 
-CASES = [(2, 3, 4, 4, 2, 2, 2), (1, 2, 6, 4, 2, 2, 2), (2, 2, 5, 7, 3, 3, 2), (1, 3, 7, 5, 3, 2, 1),
-         (2, 1, 6, 6, 3, 3, 3)]
+CASES = [
+    (2, 3, 4, 4, 2, 2, 2),
+    (1, 2, 6, 4, 2, 2, 2),
+    (2, 2, 5, 7, 3, 3, 2),
+    (1, 3, 7, 5, 3, 2, 1),
+    (2, 1, 6, 6, 3, 3, 3),
+]
 
 
 @pytest.mark.points(2)
@@ -23,7 +29,7 @@ def test_max_pool_forward(N, C, H, W, ph, pw, s):
 
 @pytest.mark.points(1)
 def test_max_pool_forward_hand_worked():
-    x = np.array([[1., 2, 5, 0], [3, 4, 1, 1], [0, 0, 9, 8], [7, 0, 8, 9]]).reshape(1, 1, 4, 4)
+    x = np.array([[1.0, 2, 5, 0], [3, 4, 1, 1], [0, 0, 9, 8], [7, 0, 8, 9]]).reshape(1, 1, 4, 4)
     out, _ = max_pool_forward_naive(x, {"pool_height": 2, "pool_width": 2, "stride": 2})
     assert np.array_equal(out, [[[[4, 5], [7, 9]]]])
 
@@ -32,7 +38,7 @@ def test_max_pool_forward_hand_worked():
 @pytest.mark.parametrize("N,C,H,W,ph,pw,s", CASES)
 def test_max_pool_backward_numeric(N, C, H, W, ph, pw, s):
     rng = np.random.default_rng(1)
-    x = rng.permutation(N * C * H * W).reshape(N, C, H, W) / 7.0   # distinct values: no ties
+    x = rng.permutation(N * C * H * W).reshape(N, C, H, W) / 7.0  # distinct values: no ties
     pp = {"pool_height": ph, "pool_width": pw, "stride": s}
     out, cache = max_pool_forward_naive(x, pp)
     dout = rng.standard_normal(out.shape)
@@ -60,6 +66,7 @@ def test_max_pool_rejects_windows_that_do_not_tile():
 def test_max_pool_naive_matches_fast_layers(dtype):
     """Your naive layer against the given fast layer, overlapping and tiling windows, both dtypes."""
     from cs231n.fast_layers import max_pool_forward_fast, max_pool_backward_fast
+
     rng = np.random.default_rng(4)
     x = rng.standard_normal((2, 3, 8, 6)).astype(dtype)
     for pp in ({"pool_height": 2, "pool_width": 2, "stride": 2}, {"pool_height": 3, "pool_width": 2, "stride": 1}):
@@ -67,4 +74,6 @@ def test_max_pool_naive_matches_fast_layers(dtype):
         out_f, cache_f = max_pool_forward_fast(x, pp)
         assert np.array_equal(out, out_f)
         dout = rng.standard_normal(out.shape).astype(dtype)
-        assert rel_error(max_pool_backward_naive(dout, cache), max_pool_backward_fast(dout, cache_f)) < (1e-9 if dtype == np.float64 else 1e-6)
+        assert rel_error(max_pool_backward_naive(dout, cache), max_pool_backward_fast(dout, cache_f)) < (
+            1e-9 if dtype == np.float64 else 1e-6
+        )

@@ -1,4 +1,5 @@
 """Autograder: PyTorch.ipynb's fill-ins (cs231n/torch_nets.py): barebones functions, modules, Sequential nets, augmentation."""
+
 import math
 
 import numpy as np
@@ -14,7 +15,7 @@ from helpers import rel_error
 def _conv_np(x, w, b, pad):
     """Reference convolution (stride 1) in numpy: x (N, C, H, W), w (F, C, k, k) -> (N, F, H', W')."""
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    win = sliding_window_view(xp, w.shape[2:], axis=(2, 3))               # (N, C, H', W', k, k)
+    win = sliding_window_view(xp, w.shape[2:], axis=(2, 3))  # (N, C, H', W', k, k)
     return np.einsum("nchwij,fcij->nfhw", win, w) + b[None, :, None, None]
 
 
@@ -31,13 +32,13 @@ def test_random_weight_kaiming_statistics():
     w = tn.random_weight((1000, 400), generator=g)
     assert tuple(w.shape) == (1000, 400) and w.requires_grad and w.dtype == torch.float32
     w = w.detach()
-    assert abs(float(w.std()) / math.sqrt(2 / 1000) - 1) < 0.03            # fan_in = D_in for x.mm(w)
+    assert abs(float(w.std()) / math.sqrt(2 / 1000) - 1) < 0.03  # fan_in = D_in for x.mm(w)
     assert abs(float(w.mean())) < 0.01 * math.sqrt(2 / 1000) * 10
     w = tn.random_weight((64, 32, 3, 3), generator=g)
     assert w.requires_grad
     w = w.detach()
     assert tuple(w.shape) == (64, 32, 3, 3)
-    assert abs(float(w.std()) / math.sqrt(2 / (32 * 9)) - 1) < 0.05        # fan_in = C * HH * WW
+    assert abs(float(w.std()) / math.sqrt(2 / (32 * 9)) - 1) < 0.05  # fan_in = C * HH * WW
 
 
 @pytest.mark.points(2)
@@ -57,9 +58,14 @@ def test_three_layer_convnet_forward():
     rng = np.random.default_rng(1)
     N, H, W, c1, c2, C = 2, 8, 6, 4, 5, 3
     x = rng.standard_normal((N, 3, H, W))
-    p = [rng.standard_normal((c1, 3, 5, 5)) * 0.2, rng.standard_normal(c1),
-         rng.standard_normal((c2, c1, 3, 3)) * 0.2, rng.standard_normal(c2),
-         rng.standard_normal((c2 * H * W, C)) * 0.1, rng.standard_normal(C)]
+    p = [
+        rng.standard_normal((c1, 3, 5, 5)) * 0.2,
+        rng.standard_normal(c1),
+        rng.standard_normal((c2, c1, 3, 3)) * 0.2,
+        rng.standard_normal(c2),
+        rng.standard_normal((c2 * H * W, C)) * 0.1,
+        rng.standard_normal(C),
+    ]
     out = tn.three_layer_convnet(torch.from_numpy(x), [torch.from_numpy(a) for a in p])
     assert tuple(out.shape) == (N, C)
     h1 = np.maximum(_conv_np(x, p[0], p[1], 2), 0)
@@ -80,7 +86,7 @@ def test_two_layer_fc_module():
     assert tuple(m(torch.zeros(4, 3, 32, 32)).shape) == (4, 10)
     weights = [p for p in m.parameters() if p.dim() == 2]
     big = max(weights, key=lambda p: p.numel())
-    assert abs(float(big.detach().std()) / math.sqrt(2 / 3072) - 1) < 0.05          # Kaiming normal
+    assert abs(float(big.detach().std()) / math.sqrt(2 / 3072) - 1) < 0.05  # Kaiming normal
     assert all(float(p.detach().abs().max()) == 0 for p in m.parameters() if p.dim() == 1)
 
 
@@ -112,7 +118,7 @@ def _is_crop_flip_of(img, padded, padding):
     C, H, W = img.shape
     for dy in range(2 * padding + 1):
         for dx in range(2 * padding + 1):
-            crop = padded[:, dy:dy + H, dx:dx + W]
+            crop = padded[:, dy : dy + H, dx : dx + W]
             if np.array_equal(crop, img) or np.array_equal(crop[:, :, ::-1], img):
                 return True
     return False
@@ -147,13 +153,20 @@ def test_random_crop_flip_seedable_and_random():
 
 def test_augmentation_keeps_labels_in_loader():
     from cs231n.torch_utils import TensorLoader
-    X = torch.arange(20, dtype=torch.float32).reshape(20, 1, 1, 1).repeat(1, 3, 4, 4)     # image i is all i
+
+    X = torch.arange(20, dtype=torch.float32).reshape(20, 1, 1, 1).repeat(1, 3, 4, 4)  # image i is all i
     y = torch.arange(20)
-    loader = TensorLoader(X, y, 6, shuffle=True, seed=0,
-                          augment=lambda x, generator: tn.random_crop_flip(x, padding=1, generator=generator))
+    loader = TensorLoader(
+        X,
+        y,
+        6,
+        shuffle=True,
+        seed=0,
+        augment=lambda x, generator: tn.random_crop_flip(x, padding=1, generator=generator),
+    )
     for xb, yb in loader:
         assert tuple(xb.shape[1:]) == (3, 4, 4)
-        centre = xb[:, 0, 1:3, 1:3].reshape(len(yb), -1)          # a 1-pixel shift keeps the centre inside
+        centre = xb[:, 0, 1:3, 1:3].reshape(len(yb), -1)  # a 1-pixel shift keeps the centre inside
         assert torch.equal(centre.max(1).values, yb.float())
 
 

@@ -1,4 +1,5 @@
 """Autograder: the numpy residual block and SmallResNet (cs231n/classifiers/resnet.py) against central differences."""
+
 import numpy as np
 import pytest
 
@@ -7,18 +8,26 @@ from helpers import num_grad, rel_error
 
 
 def _block_params(rng, C, F, project):
-    p = {"w1": rng.standard_normal((F, C, 3, 3)) * 0.5, "gamma1": 1 + 0.1 * rng.standard_normal(F),
-         "beta1": 0.1 * rng.standard_normal(F), "w2": rng.standard_normal((F, F, 3, 3)) * 0.5,
-         "gamma2": 1 + 0.1 * rng.standard_normal(F), "beta2": 0.1 * rng.standard_normal(F)}
+    p = {
+        "w1": rng.standard_normal((F, C, 3, 3)) * 0.5,
+        "gamma1": 1 + 0.1 * rng.standard_normal(F),
+        "beta1": 0.1 * rng.standard_normal(F),
+        "w2": rng.standard_normal((F, F, 3, 3)) * 0.5,
+        "gamma2": 1 + 0.1 * rng.standard_normal(F),
+        "beta2": 0.1 * rng.standard_normal(F),
+    }
     if project:
-        p.update(ws=rng.standard_normal((F, C, 1, 1)), gammas=1 + 0.1 * rng.standard_normal(F),
-                 betas=0.1 * rng.standard_normal(F))
+        p.update(
+            ws=rng.standard_normal((F, C, 1, 1)),
+            gammas=1 + 0.1 * rng.standard_normal(F),
+            betas=0.1 * rng.standard_normal(F),
+        )
     return p
 
 
 def _check_block(C, F, stride, project, seed):
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal((3, C, 6, 5))   # even height: stride 2 rounds down
+    x = rng.standard_normal((3, C, 6, 5))  # even height: stride 2 rounds down
     p = _block_params(rng, C, F, project)
     n_bn = 3 if project else 2
 
@@ -58,15 +67,17 @@ def test_identity_block_forward_by_hand():
     assert rel_error(out, np.maximum(x, 0)) < 1e-6
     # a block that changes the shape needs a projection shortcut
     with pytest.raises(ValueError, match="projection"):
-        residual_block_forward(rng.standard_normal((2, 3, 4, 4)), _block_params(rng, 3, 5, False),
-                               [{"mode": "train"}, {"mode": "train"}])
+        residual_block_forward(
+            rng.standard_normal((2, 3, 4, 4)), _block_params(rng, 3, 5, False), [{"mode": "train"}, {"mode": "train"}]
+        )
 
 
 @pytest.mark.points(2)
 def test_small_resnet_loss_and_gradients():
     rng = np.random.default_rng(4)
-    model = SmallResNet(input_dim=(3, 8, 8), filters=(4, 6), blocks_per_stage=1, num_classes=5, reg=0.1,
-                        dtype=np.float64, seed=0)
+    model = SmallResNet(
+        input_dim=(3, 8, 8), filters=(4, 6), blocks_per_stage=1, num_classes=5, reg=0.1, dtype=np.float64, seed=0
+    )
     X = rng.standard_normal((4, 3, 8, 8))
     y = rng.integers(0, 5, 4)
     assert model.loss(X).shape == (4, 5)
@@ -85,6 +96,7 @@ def test_block_matches_torch_on_even_input_with_stride_2():
     """Output size and values against the same block in PyTorch (train-mode batchnorm) on a 32x32-style even map."""
     import torch
     import torch.nn.functional as F
+
     rng = np.random.default_rng(5)
     x = rng.standard_normal((2, 3, 8, 8))
     p = _block_params(rng, 3, 4, True)

@@ -1,4 +1,5 @@
 """Autograder tests for training FullyConnectedNet with the Solver: checkpoint-then-resume equals an uninterrupted run, for each update rule."""
+
 import numpy as np
 import pytest
 
@@ -14,21 +15,41 @@ def _data(seed=0, N=100, D=20, C=4):
 
 
 def _run(data, rule, lr, **kw):
-    model = FullyConnectedNet([16, 12], input_dim=20, num_classes=4, weight_scale=0.1,
-                              dtype=np.float64, seed=kw.pop("model_seed", 0), **kw.pop("net", {}))
-    solver = Solver(model, data, update_rule=rule, optim_config={"learning_rate": lr}, lr_decay=0.9,
-                    batch_size=10, num_epochs=5, verbose=False, seed=kw.pop("solver_seed", 3), **kw)
+    model = FullyConnectedNet(
+        [16, 12],
+        input_dim=20,
+        num_classes=4,
+        weight_scale=0.1,
+        dtype=np.float64,
+        seed=kw.pop("model_seed", 0),
+        **kw.pop("net", {}),
+    )
+    solver = Solver(
+        model,
+        data,
+        update_rule=rule,
+        optim_config={"learning_rate": lr},
+        lr_decay=0.9,
+        batch_size=10,
+        num_epochs=5,
+        verbose=False,
+        seed=kw.pop("solver_seed", 3),
+        **kw,
+    )
     return model, solver
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("rule,lr,net", [
-    ("sgd_momentum", 5e-2, {}),
-    ("rmsprop", 1e-3, {}),
-    ("adam", 1e-3, {}),
-    ("adam", 1e-3, {"normalization": "layernorm", "dropout_keep_ratio": 0.7}),
-    ("adam", 1e-3, {"normalization": "batchnorm"}),
-])
+@pytest.mark.parametrize(
+    "rule,lr,net",
+    [
+        ("sgd_momentum", 5e-2, {}),
+        ("rmsprop", 1e-3, {}),
+        ("adam", 1e-3, {}),
+        ("adam", 1e-3, {"normalization": "layernorm", "dropout_keep_ratio": 0.7}),
+        ("adam", 1e-3, {"normalization": "batchnorm"}),
+    ],
+)
 def test_checkpoint_then_resume_equals_uninterrupted(tmp_path, rule, lr, net):
     data = _data()
     name = str(tmp_path / "ckpt")

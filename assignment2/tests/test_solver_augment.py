@@ -3,6 +3,7 @@
 Given code: these pass on the stub release too, so they carry no points (GRADED = False).
 The small model and data come from test_solver_mechanics.py (shared with assignment 1).
 """
+
 import numpy as np
 import pytest
 
@@ -33,6 +34,7 @@ def test_augment_sees_every_training_batch_and_is_reproducible():
 
 def test_random_flip_mirrors_about_half_and_keeps_x():
     from cs231n.classifiers.resnet import random_flip
+
     rng = np.random.default_rng(0)
     X = rng.standard_normal((400, 3, 4, 5))
     keep = X.copy()

@@ -2,6 +2,7 @@
 
 These pass on the stub release too, so they carry no points (GRADED = False).
 """
+
 import glob
 import os
 
@@ -44,8 +45,16 @@ def _data(seed=0, N=120, D=8, C=3):
 
 
 def _solver(model, data, **kw):
-    opts = dict(update_rule="sgd", optim_config={"learning_rate": 0.5}, lr_decay=0.8, batch_size=10,
-                num_epochs=6, num_train_samples=50, verbose=False, seed=7)
+    opts = dict(
+        update_rule="sgd",
+        optim_config={"learning_rate": 0.5},
+        lr_decay=0.8,
+        batch_size=10,
+        num_epochs=6,
+        num_train_samples=50,
+        verbose=False,
+        seed=7,
+    )
     opts.update(kw)
     return Solver(model, data, **opts)
 
@@ -57,7 +66,7 @@ def test_lr_decay_per_epoch_and_histories():
     assert len(s.loss_history) == 3 * 12
     assert len(s.train_acc_history) == len(s.val_acc_history) == 4  # first iteration + 3 epochs
     for config in s.optim_configs.values():
-        assert abs(config["learning_rate"] - 0.5 * 0.8 ** 3) < 1e-12
+        assert abs(config["learning_rate"] - 0.5 * 0.8**3) < 1e-12
 
 
 def test_best_params_are_swapped_in():

@@ -1,10 +1,15 @@
 """Autograder tests for spatial batch normalization and spatial group normalization."""
+
 import numpy as np
 import pytest
 
 from helpers import num_grad, rel_error
-from cs231n.layers import (spatial_batchnorm_forward, spatial_batchnorm_backward,
-                           spatial_groupnorm_forward, spatial_groupnorm_backward)
+from cs231n.layers import (
+    spatial_batchnorm_forward,
+    spatial_batchnorm_backward,
+    spatial_groupnorm_forward,
+    spatial_groupnorm_backward,
+)
 
 
 def reference_normalise(x, axes, eps):
@@ -65,13 +70,14 @@ def test_spatial_groupnorm_forward(G):
     x = 3 * rng.standard_normal((N, C, H, W)) + 7
     gamma, beta = rng.standard_normal((1, C, 1, 1)), rng.standard_normal((1, C, 1, 1))
     out, _ = spatial_groupnorm_forward(x, gamma, beta, G, {"eps": 1e-5})
-    if G == 1:      # layer normalization over (C, H, W) of each example
+    if G == 1:  # layer normalization over (C, H, W) of each example
         xhat = reference_normalise(x, (1, 2, 3), 1e-5)
-    elif G == C:    # each channel of each example on its own (instance normalization)
+    elif G == C:  # each channel of each example on its own (instance normalization)
         xhat = reference_normalise(x, (2, 3), 1e-5)
-    else:           # contiguous groups of C // G channels
-        xhat = np.concatenate([reference_normalise(x[:, g * (C // G):(g + 1) * (C // G)], (1, 2, 3), 1e-5)
-                               for g in range(G)], axis=1)
+    else:  # contiguous groups of C // G channels
+        xhat = np.concatenate(
+            [reference_normalise(x[:, g * (C // G) : (g + 1) * (C // G)], (1, 2, 3), 1e-5) for g in range(G)], axis=1
+        )
     assert out.shape == x.shape
     assert rel_error(out, xhat * gamma + beta) < 1e-9
 

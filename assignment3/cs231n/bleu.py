@@ -13,6 +13,7 @@ sum over sentences of the reference length closest to the candidate's (ties: the
 shorter), else 1. Tokens are whitespace-separated words; <START>, <END> and <NULL> are
 dropped before counting.
 """
+
 import math
 from collections import Counter
 
@@ -29,7 +30,7 @@ def tokens(caption):
 
 def ngrams(words, k):
     """Counter of the k-grams (tuples) of a list of words."""
-    return Counter(tuple(words[i:i + k]) for i in range(len(words) - k + 1))
+    return Counter(tuple(words[i : i + k]) for i in range(len(words) - k + 1))
 
 
 def _stats(references, hypothesis, max_n):
@@ -55,7 +56,7 @@ def _combine(matches, totals, hyp_len, ref_len, max_n, smooth):
         return 0.0
     log_p = 0.0
     for m, t in zip(matches, totals):
-        if smooth:                     # add-one smoothing (Lin & Och 2004) for sentence-level scores
+        if smooth:  # add-one smoothing (Lin & Och 2004) for sentence-level scores
             m, t = m + 1, t + 1
         if m == 0 or t == 0:
             return 0.0
@@ -74,8 +75,7 @@ def corpus_bleu(references, hypotheses, max_n=4):
 
     Returns a float in [0, 1].
     """
-    assert len(references) == len(hypotheses), \
-        f"{len(references)} reference lists for {len(hypotheses)} hypotheses"
+    assert len(references) == len(hypotheses), f"{len(references)} reference lists for {len(hypotheses)} hypotheses"
     M, T, c, r = np.zeros(max_n), np.zeros(max_n), 0, 0
     for refs, hyp in zip(references, hypotheses):
         m, t, hl, rl = _stats(refs, hyp, max_n)
@@ -102,8 +102,9 @@ def references_by_image(data, split):
     return refs
 
 
-def caption_bleu(model, data, split="val", num_images=None, max_length=30, max_n=4, batch_size=500,
-                 return_samples=False):
+def caption_bleu(
+    model, data, split="val", num_images=None, max_length=30, max_n=4, batch_size=500, return_samples=False
+):
     """Corpus BLEU-max_n of the model's greedy captions for the images of a split.
 
     Each image with at least one caption is captioned once (model.sample) and scored
@@ -121,7 +122,7 @@ def caption_bleu(model, data, split="val", num_images=None, max_length=30, max_n
     feats = data[f"{split}_features"]
     samples = []
     for s in range(0, len(images), batch_size):
-        batch = images[s:s + batch_size]
+        batch = images[s : s + batch_size]
         out = model.sample(feats[batch], max_length=max_length)
         for row in out:
             words = []

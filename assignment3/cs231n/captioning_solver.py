@@ -1,4 +1,5 @@
 """CaptioningSolver: trains a captioning model with minibatch gradient descent (update rules from cs231n.optim)."""
+
 from tqdm.auto import tqdm
 
 from cs231n import optim

@@ -11,6 +11,7 @@ repository's `datasets/`). Fetch it with `python datasets/get_datasets.py coco_c
 offline, `python datasets/get_datasets.py coco_captioning --synthetic` writes a generated
 stand-in (scenes of coloured shapes) in the same format, plus the images themselves.
 """
+
 import json
 import os
 import urllib.request
@@ -20,8 +21,10 @@ import numpy as np
 from cs231n.data_utils import datasets_root, is_synthetic
 
 COCO_FOLDER = "coco_captioning"
-FETCH_HINT = ("python datasets/get_datasets.py coco_captioning   "
-              "(offline: python datasets/get_datasets.py coco_captioning --synthetic)")
+FETCH_HINT = (
+    "python datasets/get_datasets.py coco_captioning   "
+    "(offline: python datasets/get_datasets.py coco_captioning --synthetic)"
+)
 _NOTIFIED = set()
 
 
@@ -37,12 +40,14 @@ def coco_dir():
 def _broken(path, why):
     return CocoDataError(
         f"{path}: {why}. The captioning data looks damaged or incomplete: delete the folder "
-        f"{os.path.dirname(path)} and fetch it again with: {FETCH_HINT}")
+        f"{os.path.dirname(path)} and fetch it again with: {FETCH_HINT}"
+    )
 
 
 def _read_h5(path, keys=None):
     """Dict name -> numpy array of the datasets in an h5 file (only `keys` if given); clear errors."""
     import h5py
+
     if not os.path.isfile(path):
         raise _broken(path, "file not found")
     out = {}
@@ -95,8 +100,10 @@ def load_coco_data(base_dir=None, max_train=None, pca_features=True):
     key = os.path.abspath(base_dir)
     if is_synthetic(base_dir) and key not in _NOTIFIED:
         _NOTIFIED.add(key)
-        print(f"NOTE: {base_dir} holds the SYNTHETIC captioning stand-in (generated scenes of "
-              "coloured shapes, not COCO; BLEU scores on it are not COCO's).")
+        print(
+            f"NOTE: {base_dir} holds the SYNTHETIC captioning stand-in (generated scenes of "
+            "coloured shapes, not COCO; BLEU scores on it are not COCO's)."
+        )
 
     caption_file = os.path.join(base_dir, "coco2014_captions.h5")
     data = _read_h5(caption_file, ["train_captions", "train_image_idxs", "val_captions", "val_image_idxs"])
@@ -137,25 +144,35 @@ def _check_consistent(data, base_dir):
     """Shapes, dtypes and index ranges that every later step relies on; CocoDataError otherwise."""
     V = len(data["idx_to_word"])
     if data["idx_to_word"][:3] != ["<NULL>", "<START>", "<END>"]:
-        raise _broken(os.path.join(base_dir, "coco2014_vocab.json"),
-                      f"the vocabulary should start with <NULL>, <START>, <END>, not {data['idx_to_word'][:3]}")
+        raise _broken(
+            os.path.join(base_dir, "coco2014_vocab.json"),
+            f"the vocabulary should start with <NULL>, <START>, <END>, not {data['idx_to_word'][:3]}",
+        )
     for split in ("train", "val"):
         caps, idxs, feats = data[f"{split}_captions"], data[f"{split}_image_idxs"], data[f"{split}_features"]
         where = os.path.join(base_dir, "coco2014_captions.h5")
         if caps.ndim != 2 or not np.issubdtype(caps.dtype, np.integer) or idxs.shape != caps.shape[:1]:
-            raise _broken(where, f"{split}_captions {caps.shape} {caps.dtype} / {split}_image_idxs {idxs.shape} "
-                                 "do not match (expected integer (N, T) and (N,))")
+            raise _broken(
+                where,
+                f"{split}_captions {caps.shape} {caps.dtype} / {split}_image_idxs {idxs.shape} "
+                "do not match (expected integer (N, T) and (N,))",
+            )
         if caps.size and (caps.min() < 0 or caps.max() >= V):
             raise _broken(where, f"{split}_captions hold word indices outside [0, {V})")
         if feats.ndim != 2 or (idxs.size and (idxs.min() < 0 or idxs.max() >= feats.shape[0])):
-            raise _broken(where, f"{split}_image_idxs point outside the {feats.shape[0]} images of "
-                                 f"{split}2014_vgg16_fc7*.h5")
+            raise _broken(
+                where, f"{split}_image_idxs point outside the {feats.shape[0]} images of {split}2014_vgg16_fc7*.h5"
+            )
         if len(data[f"{split}_urls"]) != feats.shape[0]:
-            raise _broken(os.path.join(base_dir, f"{split}2014_urls.txt"),
-                          f"{len(data[split + '_urls'])} URLs for {feats.shape[0]} images")
+            raise _broken(
+                os.path.join(base_dir, f"{split}2014_urls.txt"),
+                f"{len(data[split + '_urls'])} URLs for {feats.shape[0]} images",
+            )
         if f"{split}_images" in data and len(data[f"{split}_images"]) != feats.shape[0]:
-            raise _broken(os.path.join(base_dir, f"{split}2014_images.h5"),
-                          f"{len(data[split + '_images'])} images for {feats.shape[0]} feature rows")
+            raise _broken(
+                os.path.join(base_dir, f"{split}2014_images.h5"),
+                f"{len(data[split + '_images'])} images for {feats.shape[0]} feature rows",
+            )
 
 
 def decode_captions(captions, idx_to_word):
@@ -210,9 +227,10 @@ def image_from_url(url, timeout=10):
     try:
         from PIL import Image
         import io
+
         with urllib.request.urlopen(url, timeout=timeout) as resp:
             return np.asarray(Image.open(io.BytesIO(resp.read())).convert("RGB"))
-    except Exception as e:     # offline, HTTP error, not an image: the caller shows a placeholder
+    except Exception as e:  # offline, HTTP error, not an image: the caller shows a placeholder
         print(f"could not fetch {url}: {type(e).__name__}: {e}")
         return None
 

@@ -10,6 +10,7 @@ The derivative of f at x along coordinate i is estimated as
 (f(x + h e_i) - f(x - h e_i)) / (2h), whose error shrinks like h**2. The functions
 change x in place while they probe it and always restore it.
 """
+
 from random import randrange
 
 import numpy as np
@@ -44,9 +45,9 @@ def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
         ix = it.multi_index
         old = x[ix].copy()
         x[ix] = old + h
-        fxph = f(x)                     # f(x + h)
+        fxph = f(x)  # f(x + h)
         x[ix] = old - h
-        fxmh = f(x)                     # f(x - h)
+        fxmh = f(x)  # f(x - h)
         x[ix] = old
         grad[ix] = (fxph - fxmh) / (2 * h)
         if verbose:
@@ -74,7 +75,7 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
         ix = it.multi_index
         old = x[ix].copy()
         x[ix] = old + h
-        pos = np.array(f(x), dtype=np.float64, copy=True)   # copy: f may return a view of x
+        pos = np.array(f(x), dtype=np.float64, copy=True)  # copy: f may return a view of x
         x[ix] = old - h
         neg = np.array(f(x), dtype=np.float64, copy=True)
         x[ix] = old
@@ -126,10 +127,10 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None):
     - seed: optional seed of the coordinate choice (None: Python's global random state)
     Returns the list of relative errors, one per check.
     """
-    assert analytic_grad.shape == x.shape, \
-        f"analytic_grad has shape {analytic_grad.shape}, but x has shape {x.shape}"
+    assert analytic_grad.shape == x.shape, f"analytic_grad has shape {analytic_grad.shape}, but x has shape {x.shape}"
     if seed is not None:
         import random
+
         pick = random.Random(seed).randrange
     else:
         pick = randrange

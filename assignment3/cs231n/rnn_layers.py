@@ -5,6 +5,7 @@ Every layer follows the course's contract: `*_forward(...) -> (out, cache)` and
 Shape names: N minibatch, T time steps, D input size, H hidden size, V vocabulary size,
 M output size.
 """
+
 import numpy as np
 
 
@@ -16,7 +17,7 @@ def sigmoid(x):
     """
     x = np.asarray(x)
     pos = x >= 0
-    z = np.exp(np.where(pos, -x, x))          # exp(-|x|), in (0, 1]
+    z = np.exp(np.where(pos, -x, x))  # exp(-|x|), in (0, 1]
     return np.where(pos, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
@@ -37,7 +38,7 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     next_h, cache = None, None
     # TODO: compute the next hidden state and store what the backward pass needs in cache.
     ### BEGIN SOLUTION
-    next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b)     # (N, H)
+    next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b)  # (N, H)
     cache = (x, prev_h, Wx, Wh, next_h)
     ### END SOLUTION
     return next_h, cache
@@ -62,7 +63,7 @@ def rnn_step_backward(dnext_h, cache):
     # and next_h already is tanh(a).
     ### BEGIN SOLUTION
     x, prev_h, Wx, Wh, next_h = cache
-    da = dnext_h * (1.0 - next_h ** 2)                    # (N, H)
+    da = dnext_h * (1.0 - next_h**2)  # (N, H)
     dx = da.dot(Wx.T)
     dprev_h = da.dot(Wh.T)
     dWx = x.T.dot(da)
@@ -149,7 +150,7 @@ def word_embedding_forward(x, W):
     out, cache = None, None
     # TODO: one line with integer array indexing.
     ### BEGIN SOLUTION
-    out = W[x]                                            # (N, T, D)
+    out = W[x]  # (N, T, D)
     cache = (x, W.shape)
     ### END SOLUTION
     return out, cache
@@ -204,11 +205,11 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
     # TODO: implement the step; use the numerically stable sigmoid above.
     ### BEGIN SOLUTION
     H = prev_h.shape[1]
-    a = x.dot(Wx) + prev_h.dot(Wh) + b                   # (N, 4H)
+    a = x.dot(Wx) + prev_h.dot(Wh) + b  # (N, 4H)
     i = sigmoid(a[:, :H])
-    f = sigmoid(a[:, H:2 * H])
-    o = sigmoid(a[:, 2 * H:3 * H])
-    g = np.tanh(a[:, 3 * H:])
+    f = sigmoid(a[:, H : 2 * H])
+    o = sigmoid(a[:, 2 * H : 3 * H])
+    g = np.tanh(a[:, 3 * H :])
     next_c = f * prev_c + i * g
     tanh_c = np.tanh(next_c)
     next_h = o * tanh_c
@@ -238,12 +239,12 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     # dnext_c and, through next_h = o * tanh(next_c), from dnext_h.
     ### BEGIN SOLUTION
     x, prev_h, prev_c, Wx, Wh, i, f, o, g, tanh_c = cache
-    dc = dnext_c + dnext_h * o * (1.0 - tanh_c ** 2)     # total gradient of next_c
+    dc = dnext_c + dnext_h * o * (1.0 - tanh_c**2)  # total gradient of next_c
     di = dc * g
     df = dc * prev_c
     do = dnext_h * tanh_c
     dg = dc * i
-    da = np.concatenate([di * i * (1 - i), df * f * (1 - f), do * o * (1 - o), dg * (1 - g ** 2)], axis=1)
+    da = np.concatenate([di * i * (1 - i), df * f * (1 - f), do * o * (1 - o), dg * (1 - g**2)], axis=1)
     dx = da.dot(Wx.T)
     dprev_h = da.dot(Wh.T)
     dprev_c = dc * f
@@ -309,8 +310,7 @@ def lstm_backward(dh, cache):
     dprev_h = np.zeros((N, H), dtype=dh.dtype)
     dprev_c = np.zeros((N, H), dtype=dh.dtype)
     for t in reversed(range(T)):
-        dx[:, t, :], dprev_h, dprev_c, dWx_t, dWh_t, db_t = lstm_step_backward(
-            dh[:, t, :] + dprev_h, dprev_c, cache[t])
+        dx[:, t, :], dprev_h, dprev_c, dWx_t, dWh_t, db_t = lstm_step_backward(dh[:, t, :] + dprev_h, dprev_c, cache[t])
         dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
     dh0 = dprev_h
     ### END SOLUTION

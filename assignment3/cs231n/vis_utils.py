@@ -8,6 +8,7 @@
 
 Nothing here draws or changes matplotlib state; every function returns an array.
 """
+
 from math import ceil, sqrt
 
 import numpy as np
@@ -36,5 +37,5 @@ def visualize_grid(Xs, ubound=255.0, padding=1):
         low, high = img.min(), img.max()
         scaled = ubound * (img - low) / (high - low) if high > low else np.zeros_like(img)
         y0, x0 = row * (H + padding), col * (W + padding)
-        grid[y0:y0 + H, x0:x0 + W] = scaled
+        grid[y0 : y0 + H, x0 : x0 + W] = scaled
     return grid

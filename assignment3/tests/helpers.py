@@ -3,6 +3,7 @@
 Deliberately separate from cs231n.gradient_check, so a bug there cannot hide a bug
 in the code under test.
 """
+
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 """Autograder tests for CaptioningRNN: loss against a step-by-step recomputation, gradients, greedy sampling."""
+
 import numpy as np
 import pytest
 from scipy.special import expit, logsumexp
@@ -18,10 +19,9 @@ def scaled_error(a, b):
 
 def _model(cell_type, seed, D=5, W=4, H=6):
     np.random.seed(seed)
-    model = CaptioningRNN(WORD_TO_IDX, input_dim=D, wordvec_dim=W, hidden_dim=H, cell_type=cell_type,
-                          dtype=np.float64)
+    model = CaptioningRNN(WORD_TO_IDX, input_dim=D, wordvec_dim=W, hidden_dim=H, cell_type=cell_type, dtype=np.float64)
     rng = np.random.RandomState(seed + 100)
-    for k in model.params:                       # non-zero biases too, so every path is exercised
+    for k in model.params:  # non-zero biases too, so every path is exercised
         model.params[k] = 0.5 * rng.randn(*model.params[k].shape)
     return model
 
@@ -32,7 +32,7 @@ def _step(p, cell_type, x, h, c):
     if cell_type == "rnn":
         return np.tanh(a), c
     H = h.shape[1]
-    i, f, o, g = expit(a[:, :H]), expit(a[:, H:2 * H]), expit(a[:, 2 * H:3 * H]), np.tanh(a[:, 3 * H:])
+    i, f, o, g = expit(a[:, :H]), expit(a[:, H : 2 * H]), expit(a[:, 2 * H : 3 * H]), np.tanh(a[:, 3 * H :])
     c = f * c + i * g
     return o * np.tanh(c), c
 
@@ -59,7 +59,7 @@ def _captions(rng, N, T):
     for n in range(N):
         L = rng.randint(1, T - 1)
         caps[n, 0] = 1
-        caps[n, 1:L + 1] = rng.randint(3, 7, size=L)
+        caps[n, 1 : L + 1] = rng.randint(3, 7, size=L)
         caps[n, L + 1] = 2
     return caps
 
@@ -72,8 +72,9 @@ def test_loss_matches_step_by_step(cell_type):
     features = rng.randn(4, 5)
     captions = _captions(rng, 4, 7)
     loss, grads = model.loss(features, captions)
-    assert np.isclose(loss, _reference_loss(model, features, captions), rtol=1e-10), \
+    assert np.isclose(loss, _reference_loss(model, features, captions), rtol=1e-10), (
         "loss differs from a step-by-step recomputation (check the captions_in/out split and the mask)"
+    )
     assert set(grads) == set(model.params), f"grads has keys {sorted(grads)}, expected {sorted(model.params)}"
 
 
@@ -96,7 +97,7 @@ def _reference_sample(model, features, max_length):
     N = features.shape[0]
     out = np.zeros((N, max_length), dtype=np.int64)
     for n in range(N):
-        h = features[n:n + 1] @ p["W_proj"] + p["b_proj"]
+        h = features[n : n + 1] @ p["W_proj"] + p["b_proj"]
         c = np.zeros_like(h)
         word = WORD_TO_IDX["<START>"]
         for t in range(max_length):
@@ -121,8 +122,9 @@ def test_sample_greedy_stops_at_end(cell_type, seed, end_bias):
     assert ended_late >= 3 and never >= 2, "test set-up: want rows that end after step 0 and rows that never end"
     got = model.sample(features, max_length=8)
     assert got.shape == (12, 8)
-    assert np.array_equal(np.asarray(got), expected), \
+    assert np.array_equal(np.asarray(got), expected), (
         f"sample differs from greedy decoding that stops each row at <END>:\n{got}\nexpected\n{expected}"
+    )
 
 
 @pytest.mark.points(1)
@@ -134,8 +136,9 @@ def test_sample_is_deterministic():
     np.random.seed(1)
     b = model.sample(features, max_length=6)
     assert np.array_equal(a, b), "greedy sampling must not depend on the random state"
-    assert np.array_equal(a[2:3], model.sample(features[2:3], max_length=6)), \
+    assert np.array_equal(a[2:3], model.sample(features[2:3], max_length=6)), (
         "a row's caption must not depend on the other rows of the minibatch"
+    )
 
 
 # The public course's own checks build a vocabulary without <START>/<END> and fix every
@@ -144,13 +147,13 @@ PUBLIC_VOCAB = {"<NULL>": 0, "cat": 2, "dog": 3}
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("cell_type,feature_range,expected", [("rnn", (-1.5, 0.3), 9.83235591003),
-                                                               ("lstm", (-0.5, 1.7), 9.82445935443)])
+@pytest.mark.parametrize(
+    "cell_type,feature_range,expected", [("rnn", (-1.5, 0.3), 9.83235591003), ("lstm", (-0.5, 1.7), 9.82445935443)]
+)
 def test_public_course_loss_check(cell_type, feature_range, expected):
     """The public course's loss check: a 3-word vocabulary without <START>/<END>, linspace parameters."""
     N, D, W, H, T = 10, 20, 30, 40, 13
-    model = CaptioningRNN(PUBLIC_VOCAB, input_dim=D, wordvec_dim=W, hidden_dim=H, cell_type=cell_type,
-                          dtype=np.float64)
+    model = CaptioningRNN(PUBLIC_VOCAB, input_dim=D, wordvec_dim=W, hidden_dim=H, cell_type=cell_type, dtype=np.float64)
     for k, v in model.params.items():
         model.params[k] = np.linspace(-1.4, 1.3, num=v.size).reshape(*v.shape)
     features = np.linspace(*feature_range, num=N * D).reshape(N, D)
@@ -167,8 +170,7 @@ def test_public_course_gradient_check(cell_type):
     captions = rng.randint(len(PUBLIC_VOCAB), size=(2, 3))
     features = rng.randn(2, 4)
     np.random.seed(231)
-    model = CaptioningRNN(PUBLIC_VOCAB, input_dim=4, wordvec_dim=5, hidden_dim=6, cell_type=cell_type,
-                          dtype=np.float64)
+    model = CaptioningRNN(PUBLIC_VOCAB, input_dim=4, wordvec_dim=5, hidden_dim=6, cell_type=cell_type, dtype=np.float64)
     _, grads = model.loss(features, captions)
     for k, v in model.params.items():
         expected = num_grad(lambda _: model.loss(features, captions)[0], v)

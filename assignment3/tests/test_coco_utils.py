@@ -3,6 +3,7 @@
 Given code, not graded: GRADED = False tells the release validator to skip this module
 (these tests pass on the stub release too), but they guard the data pipeline.
 """
+
 import json
 import os
 import sys
@@ -16,8 +17,14 @@ GRADED = False
 ASSIGNMENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # the generator: datasets/ at the repository's top, or inside the assignment (release layout)
 GENERATOR = os.path.join("course_datasets", "synthetic_coco.py")
-DATASETS = next((d for d in (os.path.join(os.path.dirname(ASSIGNMENT), "datasets"), os.path.join(ASSIGNMENT, "datasets"))
-                 if os.path.isfile(os.path.join(d, GENERATOR))), os.path.join(ASSIGNMENT, "datasets"))
+DATASETS = next(
+    (
+        d
+        for d in (os.path.join(os.path.dirname(ASSIGNMENT), "datasets"), os.path.join(ASSIGNMENT, "datasets"))
+        if os.path.isfile(os.path.join(d, GENERATOR))
+    ),
+    os.path.join(ASSIGNMENT, "datasets"),
+)
 
 
 def _generator():
@@ -64,8 +71,8 @@ def test_vocabulary_round_trip(synth_dir):
         words = text.split()
         assert words[0] == "<START>" and words[-1] == "<END>" and "<NULL>" not in words
         again = [w2i[w] for w in words]
-        assert np.array_equal(row[:len(again)], again) and np.all(row[len(again):] == 0)
-    assert decode_captions(data["train_captions"][0], i2w) == texts[0]          # single caption -> str
+        assert np.array_equal(row[: len(again)], again) and np.all(row[len(again) :] == 0)
+    assert decode_captions(data["train_captions"][0], i2w) == texts[0]  # single caption -> str
 
 
 def test_generator_is_deterministic(synth_dir, tmp_path):
@@ -90,13 +97,14 @@ def test_max_train_and_minibatch(synth_dir):
 def _write_tiny_real_format(folder):
     """Two images, three captions, written by hand in the course's file layout."""
     import h5py
+
     os.makedirs(folder)
     idx_to_word = ["<NULL>", "<START>", "<END>", "<UNK>", "a", "cat", "dog"]
     with open(os.path.join(folder, "coco2014_vocab.json"), "w") as f:
         json.dump({"idx_to_word": idx_to_word, "word_to_idx": {w: i for i, w in enumerate(idx_to_word)}}, f)
     caps = np.zeros((3, 17), dtype=np.int32)
-    caps[0, :4] = [1, 4, 5, 2]          # <START> a cat <END>
-    caps[1, :5] = [1, 4, 3, 6, 2]       # <START> a <UNK> dog <END>
+    caps[0, :4] = [1, 4, 5, 2]  # <START> a cat <END>
+    caps[1, :5] = [1, 4, 3, 6, 2]  # <START> a <UNK> dog <END>
     caps[2, :2] = [1, 2]
     with h5py.File(os.path.join(folder, "coco2014_captions.h5"), "w") as f:
         f["train_captions"], f["train_image_idxs"] = caps, np.array([0, 1, 1], dtype=np.int32)
@@ -113,9 +121,12 @@ def test_hand_written_real_layout(tmp_path):
     folder = str(tmp_path / "coco_captioning")
     _write_tiny_real_format(folder)
     data = load_coco_data(folder)
-    assert "train_images" not in data                                  # the real set stores URLs only
+    assert "train_images" not in data  # the real set stores URLs only
     assert decode_captions(data["train_captions"], data["idx_to_word"]) == [
-        "<START> a cat <END>", "<START> a <UNK> dog <END>", "<START> <END>"]
+        "<START> a cat <END>",
+        "<START> a <UNK> dog <END>",
+        "<START> <END>",
+    ]
     assert list(data["train_urls"]) == ["http://example.org/1.jpg", "http://example.org/2.jpg"]
 
 
@@ -123,7 +134,7 @@ def test_corrupt_h5_gives_clear_error(tmp_path):
     folder = str(tmp_path / "coco_captioning")
     _write_tiny_real_format(folder)
     path = os.path.join(folder, "coco2014_captions.h5")
-    with open(path, "r+b") as f:                                       # truncate it
+    with open(path, "r+b") as f:  # truncate it
         f.truncate(os.path.getsize(path) // 3)
     with pytest.raises(CocoDataError) as err:
         load_coco_data(folder)
@@ -132,8 +143,10 @@ def test_corrupt_h5_gives_clear_error(tmp_path):
     with open(os.path.join(folder, "train2014_vgg16_fc7_pca.h5"), "wb") as f:
         f.write(b"not an hdf5 file at all")
     _write_tiny_real_format(str(tmp_path / "again"))
-    os.replace(os.path.join(folder, "train2014_vgg16_fc7_pca.h5"),
-               os.path.join(str(tmp_path / "again"), "train2014_vgg16_fc7_pca.h5"))
+    os.replace(
+        os.path.join(folder, "train2014_vgg16_fc7_pca.h5"),
+        os.path.join(str(tmp_path / "again"), "train2014_vgg16_fc7_pca.h5"),
+    )
     with pytest.raises(CocoDataError, match="train2014_vgg16_fc7_pca.h5"):
         load_coco_data(str(tmp_path / "again"))
 

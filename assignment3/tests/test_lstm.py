@@ -1,4 +1,5 @@
 """Autograder tests for the LSTM layers: gates on a hand-checked case, forward against torch.nn.LSTM, backward against central differences."""
+
 import numpy as np
 import pytest
 import torch
@@ -34,8 +35,9 @@ def test_lstm_step_forward_hand_checked_gates():
 def test_lstm_step_forward_extreme_activations_are_finite():
     N, D, H = 2, 2, 2
     b = np.concatenate([np.full(H, 800.0), np.full(H, -800.0), np.full(H, 800.0), np.full(H, -800.0)])  # i, f, o, g
-    next_h, next_c, _ = lstm_step_forward(np.zeros((N, D)), np.zeros((N, H)), np.ones((N, H)),
-                                          np.zeros((D, 4 * H)), np.zeros((H, 4 * H)), b)
+    next_h, next_c, _ = lstm_step_forward(
+        np.zeros((N, D)), np.zeros((N, H)), np.ones((N, H)), np.zeros((D, 4 * H)), np.zeros((H, 4 * H)), b
+    )
     # i = 1, f = 0, o = 1, g = -1 -> next_c = -1, next_h = tanh(-1)
     assert np.all(np.isfinite(next_h)) and np.all(np.isfinite(next_c))
     assert np.allclose(next_c, -1.0) and np.allclose(next_h, np.tanh(-1.0))
@@ -78,9 +80,11 @@ def test_lstm_step_backward_numeric():
     grads = lstm_step_backward(dnext_h, dnext_c, cache)
     inputs = [x, prev_h, prev_c, Wx, Wh, b]
     for k, name in enumerate(["dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"]):
+
         def f(_, k=k):
             nh, nc, _ = lstm_step_forward(*inputs)
             return np.concatenate([nh, nc], axis=1)
+
         expected = num_grad(f, inputs[k], np.concatenate([dnext_h, dnext_c], axis=1))
         assert np.shape(grads[k]) == inputs[k].shape, f"{name} has shape {np.shape(grads[k])}"
         assert scaled_error(grads[k], expected) < 1e-7, f"{name} differs from central differences"
@@ -97,8 +101,10 @@ def test_lstm_backward_numeric():
     grads = lstm_backward(dh, cache)
     inputs = [x, h0, Wx, Wh, b]
     for k, name in enumerate(["dx", "dh0", "dWx", "dWh", "db"]):
+
         def f(_, k=k):
             return lstm_forward(*inputs)[0]
+
         expected = num_grad(f, inputs[k], dh)
         assert np.shape(grads[k]) == inputs[k].shape, f"{name} has shape {np.shape(grads[k])}"
         assert scaled_error(grads[k], expected) < 1e-7, f"{name} differs from central differences"

@@ -3,13 +3,22 @@
 References are written here: forward passes as plain formulas and loops, backward passes
 against central differences (float64), the loss against scipy's logsumexp.
 """
+
 import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from cs231n.rnn_layers import (rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward,
-                               temporal_affine_backward, temporal_affine_forward, temporal_softmax_loss,
-                               word_embedding_backward, word_embedding_forward)
+from cs231n.rnn_layers import (
+    rnn_backward,
+    rnn_forward,
+    rnn_step_backward,
+    rnn_step_forward,
+    temporal_affine_backward,
+    temporal_affine_forward,
+    temporal_softmax_loss,
+    word_embedding_backward,
+    word_embedding_forward,
+)
 
 from helpers import num_grad
 
@@ -48,8 +57,10 @@ def test_rnn_step_backward_numeric():
     grads = rnn_step_backward(dnext, cache)
     inputs = [x, h, Wx, Wh, b]
     for k, name in enumerate(["dx", "dprev_h", "dWx", "dWh", "db"]):
+
         def f(_, k=k):
             return rnn_step_forward(*inputs)[0]
+
         expected = num_grad(f, inputs[k], dnext)
         assert grads[k].shape == inputs[k].shape, f"{name} has shape {grads[k].shape}, expected {inputs[k].shape}"
         assert scaled_error(grads[k], expected) < 1e-7, f"{name} differs from central differences"
@@ -82,8 +93,10 @@ def test_rnn_backward_numeric():
     grads = rnn_backward(dh, cache)
     inputs = [x, h0, Wx, Wh, b]
     for k, name in enumerate(["dx", "dh0", "dWx", "dWh", "db"]):
+
         def f(_, k=k):
             return rnn_forward(*inputs)[0]
+
         expected = num_grad(f, inputs[k], dh)
         assert np.shape(grads[k]) == inputs[k].shape, f"{name} has shape {np.shape(grads[k])}"
         assert scaled_error(grads[k], expected) < 1e-7, f"{name} differs from central differences"
@@ -91,7 +104,7 @@ def test_rnn_backward_numeric():
 
 @pytest.mark.points(1)
 def test_word_embedding_forward_lookup():
-    W = np.arange(12, dtype=np.float64).reshape(4, 3)     # V=4, D=3
+    W = np.arange(12, dtype=np.float64).reshape(4, 3)  # V=4, D=3
     x = np.array([[0, 3, 1], [2, 2, 0]])
     out, _ = word_embedding_forward(x, W)
     assert out.shape == (2, 3, 3)
@@ -103,7 +116,7 @@ def test_word_embedding_forward_lookup():
 @pytest.mark.points(2)
 def test_word_embedding_backward_accumulates_repeated_words():
     W = np.zeros((5, 2))
-    x = np.array([[1, 1, 3], [1, 4, 3]])                  # word 1 three times, word 3 twice
+    x = np.array([[1, 1, 3], [1, 4, 3]])  # word 1 three times, word 3 twice
     dout = np.arange(12, dtype=np.float64).reshape(2, 3, 2)
     _, cache = word_embedding_forward(x, W)
     dW = word_embedding_backward(dout, cache)
@@ -183,6 +196,6 @@ def test_temporal_softmax_loss_stable_and_gradient():
     _, dx = temporal_softmax_loss(x, y, mask)
     expected = num_grad(lambda z: temporal_softmax_loss(z, y, mask)[0], x)
     assert scaled_error(dx, expected) < 1e-7
-    big = x + 1e4                                          # shifting scores changes nothing
+    big = x + 1e4  # shifting scores changes nothing
     loss_big, _ = temporal_softmax_loss(big, y, mask)
     assert np.isfinite(loss_big) and np.isclose(loss_big, temporal_softmax_loss(x, y, mask)[0], rtol=1e-6)

@@ -15,13 +15,31 @@ beside the submitted code (in its worker) instead of in the test's process:
 
 Locally (`pytest tests`) both run in this process.
 """
+
 import torch
 from torch import nn
 
 # layers a spec may name: standard torch.nn layers only
-_LAYERS = {name: getattr(nn, name) for name in (
-    "Conv2d", "Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "MaxPool2d", "AvgPool2d",
-    "AdaptiveAvgPool2d", "Flatten", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout", "Identity")}
+_LAYERS = {
+    name: getattr(nn, name)
+    for name in (
+        "Conv2d",
+        "Linear",
+        "ReLU",
+        "LeakyReLU",
+        "Tanh",
+        "Sigmoid",
+        "MaxPool2d",
+        "AvgPool2d",
+        "AdaptiveAvgPool2d",
+        "Flatten",
+        "BatchNorm1d",
+        "BatchNorm2d",
+        "LayerNorm",
+        "Dropout",
+        "Identity",
+    )
+}
 
 
 def autograd_call(fn, *args, grad_output=None, **kwargs):

@@ -18,7 +18,8 @@ def write_synthetic(dest, per_batch):
         raise DatasetError(
             f"the synthetic dataset needs numpy, which this Python ({sys.executable}) lacks ({e}).\n"
             "Run `make data` (it uses the course's .venv), or `.venv/bin/python datasets/get_datasets.py "
-            "--synthetic`, or `pip install numpy`.") from None
+            "--synthetic`, or `pip install numpy`."
+        ) from None
     return write_synthetic_cifar10(dest, per_batch=per_batch)
 
 
@@ -29,8 +30,15 @@ DATASET = Dataset(
     size=170_498_071,
     md5="c58f30108f718f92721af3b95e74349a",
     folder="cifar-10-batches-py",
-    required=("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4",
-              "data_batch_5", "test_batch", "batches.meta"),
+    required=(
+        "data_batch_1",
+        "data_batch_2",
+        "data_batch_3",
+        "data_batch_4",
+        "data_batch_5",
+        "test_batch",
+        "batches.meta",
+    ),
     synthetic=write_synthetic,
     notes="CIFAR-10, python version (60,000 32x32 images, 10 classes; 163 MiB)",
 )

@@ -22,6 +22,7 @@ place. The download itself is core.download_any: resumable (`.part`), retried,
 atomic. The array checks need h5py (the course's .venv has it); without it they are
 skipped with a warning.
 """
+
 import json
 import os
 import shutil
@@ -36,10 +37,14 @@ URL = "http://cs231n.stanford.edu/coco_captioning.zip"
 FILENAME = "coco_captioning.zip"
 FOLDER = "coco_captioning"
 REQUIRED = (
-    "coco2014_captions.h5", "coco2014_vocab.json",
-    "train2014_vgg16_fc7.h5", "val2014_vgg16_fc7.h5",
-    "train2014_vgg16_fc7_pca.h5", "val2014_vgg16_fc7_pca.h5",
-    "train2014_urls.txt", "val2014_urls.txt",
+    "coco2014_captions.h5",
+    "coco2014_vocab.json",
+    "train2014_vgg16_fc7.h5",
+    "val2014_vgg16_fc7.h5",
+    "train2014_vgg16_fc7_pca.h5",
+    "val2014_vgg16_fc7_pca.h5",
+    "train2014_urls.txt",
+    "val2014_urls.txt",
 )
 CAPTION_LEN = 17
 FEATURE_DIMS = {"": 4096, "_pca": 512}
@@ -57,7 +62,7 @@ def verify_zip(path):
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
-            bad = zf.testzip()                       # reads every member, checks its CRC-32
+            bad = zf.testzip()  # reads every member, checks its CRC-32
     except (zipfile.BadZipFile, OSError, EOFError) as e:
         raise CocoVerifyError(f"{path}: not a readable zip archive ({e})") from None
     except (zipfile.LargeZipFile, NotImplementedError, RuntimeError) as e:
@@ -67,8 +72,9 @@ def verify_zip(path):
     have = {n.rstrip("/") for n in names}
     missing = [r for r in REQUIRED if f"{FOLDER}/{r}" not in have]
     if missing:
-        raise CocoVerifyError(f"{path}: lacks {', '.join(FOLDER + '/' + m for m in missing)}; "
-                              "is it the course's coco_captioning.zip?")
+        raise CocoVerifyError(
+            f"{path}: lacks {', '.join(FOLDER + '/' + m for m in missing)}; is it the course's coco_captioning.zip?"
+        )
     return names
 
 
@@ -86,8 +92,10 @@ def verify_extracted(folder):
         import h5py
         import numpy as np
     except ImportError:
-        print("  note: h5py/numpy not available to this Python; array checks skipped "
-              "(run with the course's .venv to have them)")
+        print(
+            "  note: h5py/numpy not available to this Python; array checks skipped "
+            "(run with the course's .venv to have them)"
+        )
         return None
 
     def fail(name, why):
@@ -165,9 +173,11 @@ def prepare(ds, root, args):
     synthetic_there = complete and core.is_synthetic_folder(final)
     if complete and not args.force and not (synthetic_there and user_archive):
         if synthetic_there:
-            core.say(f"{ds.name}: the SYNTHETIC stand-in is in place at {final}; nothing to do.\n"
-                   f"  For the real data: once online run `python datasets/get_datasets.py {ds.name} --force`,\n"
-                   f"  or put {ds.filename} into {root} and run the command again.")
+            core.say(
+                f"{ds.name}: the SYNTHETIC stand-in is in place at {final}; nothing to do.\n"
+                f"  For the real data: once online run `python datasets/get_datasets.py {ds.name} --force`,\n"
+                f"  or put {ds.filename} into {root} and run the command again."
+            )
         else:
             core.say(f"{ds.name}: already present at {final}; nothing to do.")
         return "present"
@@ -176,10 +186,13 @@ def prepare(ds, root, args):
     if user_archive:
         core.say(f"{ds.name}: using the archive already in place: {archive}")
     else:
-        core.say(f"{ds.name}: downloading {ds.url} (about 1 GB; no published checksum: the zip's CRCs "
-               "and the arrays are checked instead)")
-        core.download_any(ds.urls, archive, None, None, retries=args.retries, timeout=args.timeout,
-                    progress=not args.no_progress)
+        core.say(
+            f"{ds.name}: downloading {ds.url} (about 1 GB; no published checksum: the zip's CRCs "
+            "and the arrays are checked instead)"
+        )
+        core.download_any(
+            ds.urls, archive, None, None, retries=args.retries, timeout=args.timeout, progress=not args.no_progress
+        )
         outcome = "downloaded"
     try:
         names = verify_zip(archive)
@@ -196,8 +209,9 @@ def prepare(ds, root, args):
         try:
             summary = verify_extracted(os.path.join(tmp, ds.folder))
         except CocoVerifyError as e:
-            raise core.DatasetError(f"the archive's contents are not as expected: {e}. "
-                                  f"Delete {archive} and run the command again.") from None
+            raise core.DatasetError(
+                f"the archive's contents are not as expected: {e}. Delete {archive} and run the command again."
+            ) from None
         if summary:
             core.say("  arrays OK: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
         core.place_folder(os.path.join(tmp, ds.folder), final)
@@ -215,17 +229,20 @@ def write_synthetic(dest, per_batch=None):
     per_batch (CIFAR-10's --synthetic-per-batch) does not apply and is ignored.
     """
     from .synthetic_coco import write_synthetic_coco
+
     return write_synthetic_coco(dest)
 
 
 def synthetic_is_current(folder, per_batch=None):
     """True when `folder` already holds the synthetic set with the default sizes (nothing to rewrite)."""
     from .synthetic_coco import DEFAULT_TRAIN_IMAGES, DEFAULT_VAL_IMAGES, synthetic_sizes
+
     return synthetic_sizes(folder) == (DEFAULT_TRAIN_IMAGES, DEFAULT_VAL_IMAGES, 0)
 
 
 def _needs_numpy(fn):
     """fn, with a missing numpy/h5py reported as a DatasetError that says how to run it."""
+
     def wrapped(*args):
         try:
             return fn(*args)
@@ -233,7 +250,9 @@ def _needs_numpy(fn):
             raise core.DatasetError(
                 f"the COCO captioning step needs numpy and h5py, which this Python ({sys.executable}) lacks "
                 f"({e}).\nRun it with the course's .venv: `.venv/bin/python datasets/get_datasets.py "
-                "coco_captioning`.") from None
+                "coco_captioning`."
+            ) from None
+
     return wrapped
 
 
@@ -241,7 +260,7 @@ DATASET = Dataset(
     name="coco_captioning",
     url=URL,
     filename=FILENAME,
-    size=None,                   # nothing published: verify_zip / verify_extracted check CRCs and arrays
+    size=None,  # nothing published: verify_zip / verify_extracted check CRCs and arrays
     md5=None,
     folder=FOLDER,
     required=REQUIRED,

@@ -12,6 +12,7 @@ archive you put into the data root yourself is used without the network.
 
 Only the standard library is needed here; the synthetic generators need numpy.
 """
+
 import errno
 import hashlib
 import http.client
@@ -35,6 +36,7 @@ CHUNK = 1 << 16
 
 # --------------------------------------------------------------------------- errors
 
+
 class DatasetError(Exception):
     """Base class: anything that stops a dataset from being prepared (the message says what to do)."""
 
@@ -56,6 +58,7 @@ class UnsafeArchiveError(DatasetError):
 
 
 # --------------------------------------------------------------------------- small helpers
+
 
 def say(msg=""):
     print(msg, flush=True)
@@ -85,7 +88,7 @@ def file_md5(path):
     return h.hexdigest()
 
 
-is_synthetic_folder = is_synthetic   # the one marker rule (layout.py)
+is_synthetic_folder = is_synthetic  # the one marker rule (layout.py)
 
 
 def is_complete(ds, folder):
@@ -102,8 +105,10 @@ class _Progress:
             return
         try:
             from tqdm import tqdm
-            self._bar = tqdm(total=total, initial=initial, unit="B", unit_scale=True,
-                             unit_divisor=1024, desc=desc, file=sys.stderr)
+
+            self._bar = tqdm(
+                total=total, initial=initial, unit="B", unit_scale=True, unit_divisor=1024, desc=desc, file=sys.stderr
+            )
         except ImportError:
             self._tty = sys.stderr.isatty()
             self._draw(force=True)
@@ -144,6 +149,7 @@ class _Progress:
 
 # --------------------------------------------------------------------------- download
 
+
 def _unreachable_reason(exc):
     """The reason string when `exc` means the host cannot be reached at all (no point retrying), else None."""
     reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
@@ -151,14 +157,17 @@ def _unreachable_reason(exc):
         return f"cannot resolve the host name ({reason.strerror or reason})"
     if isinstance(reason, ConnectionRefusedError):
         return "connection refused"
-    if isinstance(reason, OSError) and reason.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH,
-                                                        errno.ENETDOWN, errno.EACCES):
+    if isinstance(reason, OSError) and reason.errno in (
+        errno.ENETUNREACH,
+        errno.EHOSTUNREACH,
+        errno.ENETDOWN,
+        errno.EACCES,
+    ):
         return f"network unreachable ({reason.strerror})"
     return None
 
 
-def download(url, dest, expected_size=None, md5=None, retries=5, backoff=2.0, timeout=30.0,
-             progress=True):
+def download(url, dest, expected_size=None, md5=None, retries=5, backoff=2.0, timeout=30.0, progress=True):
     """Download `url` to `dest`, resuming `dest + '.part'` and verifying size and md5.
 
     The data goes to `dest.part` first; a partial file from an earlier run is resumed
@@ -186,14 +195,14 @@ def download(url, dest, expected_size=None, md5=None, retries=5, backoff=2.0, ti
     part = dest + ".part"
     desc = os.path.basename(dest)
     attempt = 0
-    contacted = False            # has the server answered at all during this call?
+    contacted = False  # has the server answered at all during this call?
     while True:
         have = os.path.getsize(part) if os.path.exists(part) else 0
         if expected_size is not None and have > expected_size:
-            os.remove(part)          # longer than the real file: cannot be a prefix of it
+            os.remove(part)  # longer than the real file: cannot be a prefix of it
             have = 0
         if expected_size is not None and have == expected_size:
-            break                    # complete from an earlier run; verify below
+            break  # complete from an earlier run; verify below
         headers = {"User-Agent": USER_AGENT}
         if have:
             headers["Range"] = f"bytes={have}-"
@@ -205,7 +214,7 @@ def download(url, dest, expected_size=None, md5=None, retries=5, backoff=2.0, ti
                     mode = "ab"
                     say(f"{desc}: resuming at {human(have)}")
                 else:
-                    mode, have = "wb", 0     # full response (Range ignored): start over
+                    mode, have = "wb", 0  # full response (Range ignored): start over
                 length = resp.headers.get("Content-Length")
                 total = have + int(length) if length is not None else expected_size
                 _receive(resp, part, mode, _Progress(total, have, desc, enabled=progress))
@@ -234,8 +243,10 @@ def download(url, dest, expected_size=None, md5=None, retries=5, backoff=2.0, ti
                 raise OfflineError(f"{url}: {why}") from None
             if attempt >= retries:
                 kept = os.path.getsize(part) if os.path.exists(part) else 0
-                raise DownloadError(f"{url}: gave up after {retries} retries ({_describe(e)}); "
-                                    f"{human(kept)} kept in {part} for the next run to resume") from None
+                raise DownloadError(
+                    f"{url}: gave up after {retries} retries ({_describe(e)}); "
+                    f"{human(kept)} kept in {part} for the next run to resume"
+                ) from None
             attempt += 1
             _wait(backoff, attempt, retries, _describe(e))
     verify(part, expected_size, md5, name=desc)
@@ -320,11 +331,11 @@ def verify(path, expected_size=None, md5=None, name=None):
             problem = f"md5 {got}, expected {md5}"
     if problem:
         os.remove(path)
-        raise ChecksumError(f"{name}: {problem}. The file was deleted; run the command again to "
-                            "download it afresh.")
+        raise ChecksumError(f"{name}: {problem}. The file was deleted; run the command again to download it afresh.")
 
 
 # --------------------------------------------------------------------------- safe extraction
+
 
 def _member_parts(name, archive):
     """Path components of an archive member after checking it stays inside the target folder."""
@@ -333,8 +344,9 @@ def _member_parts(name, archive):
         raise UnsafeArchiveError(f"{archive}: member {name!r} has an absolute path; refusing to extract")
     parts = [p for p in clean.split("/") if p not in ("", ".")]
     if ".." in parts:
-        raise UnsafeArchiveError(f"{archive}: member {name!r} points outside the target folder (..); "
-                                 "refusing to extract")
+        raise UnsafeArchiveError(
+            f"{archive}: member {name!r} points outside the target folder (..); refusing to extract"
+        )
     return parts
 
 
@@ -368,10 +380,11 @@ def safe_extract(archive, dest_dir):
                 plan = []
                 for info in zf.infolist():
                     parts = _member_parts(info.filename, archive)
-                    ftype = stat.S_IFMT(info.external_attr >> 16)   # 0 when the zip records no type
+                    ftype = stat.S_IFMT(info.external_attr >> 16)  # 0 when the zip records no type
                     if ftype and ftype not in (stat.S_IFREG, stat.S_IFDIR):
-                        raise UnsafeArchiveError(f"{archive}: member {info.filename!r} is a link or "
-                                                 "special file; refusing to extract")
+                        raise UnsafeArchiveError(
+                            f"{archive}: member {info.filename!r} is a link or special file; refusing to extract"
+                        )
                     if parts:
                         plan.append((parts, info))
                 for parts, info in plan:
@@ -384,14 +397,16 @@ def safe_extract(archive, dest_dir):
                 if m.issym() or m.islnk():
                     raise UnsafeArchiveError(f"{archive}: member {m.name!r} is a link; refusing to extract")
                 if not (m.isfile() or m.isdir()):
-                    raise UnsafeArchiveError(f"{archive}: member {m.name!r} is a device or special "
-                                             "file; refusing to extract")
+                    raise UnsafeArchiveError(
+                        f"{archive}: member {m.name!r} is a device or special file; refusing to extract"
+                    )
                 if parts:
                     _write_member(dest_dir, parts, None if m.isdir() else tf.extractfile(m))
                     tops.add(parts[0])
     except (tarfile.TarError, zipfile.BadZipFile, EOFError) as e:
-        raise DatasetError(f"{archive}: not a readable tar or zip archive ({e}); "
-                           "delete it and run the command again") from None
+        raise DatasetError(
+            f"{archive}: not a readable tar or zip archive ({e}); delete it and run the command again"
+        ) from None
     except OSError as e:
         raise DatasetError(f"{archive}: extraction failed ({e})") from None
     return sorted(tops)
@@ -411,9 +426,11 @@ def extract_into_place(archive, root, folder, required=()):
         new = os.path.join(tmp, folder)
         missing = [r for r in required if not os.path.isfile(os.path.join(new, r))]
         if not os.path.isdir(new) or missing:
-            raise DatasetError(f"{archive}: does not hold {folder}/"
-                               + (f" (missing {', '.join(missing)})" if missing else "")
-                               + "; is it the right file?")
+            raise DatasetError(
+                f"{archive}: does not hold {folder}/"
+                + (f" (missing {', '.join(missing)})" if missing else "")
+                + "; is it the right file?"
+            )
         place_folder(new, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -429,7 +446,7 @@ def place_folder(new, final):
     try:
         os.rename(new, final)
     except OSError:
-        if old:                      # put the previous folder back
+        if old:  # put the previous folder back
             os.rename(os.path.join(old, "x"), final)
         raise
     finally:
@@ -439,8 +456,8 @@ def place_folder(new, final):
 
 # --------------------------------------------------------------------------- one dataset
 
-def prepare_download(ds, root, force=False, keep_archive=False, retries=5, backoff=2.0,
-                     timeout=30.0, progress=True):
+
+def prepare_download(ds, root, force=False, keep_archive=False, retries=5, backoff=2.0, timeout=30.0, progress=True):
     """Generic route: archive in place or downloaded, verified, extracted atomically.
 
     Returns a one-word outcome: 'present' (nothing done), 'extracted' or 'downloaded'.
@@ -450,9 +467,11 @@ def prepare_download(ds, root, force=False, keep_archive=False, retries=5, backo
     synthetic_there = is_complete(ds, final) and is_synthetic_folder(final)
     if is_complete(ds, final) and not force and not (synthetic_there and os.path.isfile(archive)):
         if synthetic_there:
-            say(f"{ds.name}: the SYNTHETIC stand-in is in place at {final}; nothing to do.\n"
+            say(
+                f"{ds.name}: the SYNTHETIC stand-in is in place at {final}; nothing to do.\n"
                 f"  For the real data: once online run `python datasets/get_datasets.py {ds.name} --force`,\n"
-                f"  or put {ds.filename} into {root} and run the command again.")
+                f"  or put {ds.filename} into {root} and run the command again."
+            )
         else:
             say(f"{ds.name}: already present at {final}; nothing to do.")
         return "present"
@@ -470,10 +489,10 @@ def prepare_download(ds, root, force=False, keep_archive=False, retries=5, backo
             verify(archive, ds.size, ds.md5)
             say("  size and md5 OK")
     if not user_archive:
-        say(f"{ds.name}: downloading {ds.url}"
-            + (f" ({human(ds.size)})" if ds.size else ""))
-        download_any(ds.urls, archive, ds.size, ds.md5, retries=retries, backoff=backoff,
-                     timeout=timeout, progress=progress)
+        say(f"{ds.name}: downloading {ds.url}" + (f" ({human(ds.size)})" if ds.size else ""))
+        download_any(
+            ds.urls, archive, ds.size, ds.md5, retries=retries, backoff=backoff, timeout=timeout, progress=progress
+        )
         say("  size and md5 OK")
         outcome = "downloaded"
     say(f"{ds.name}: extracting into {final}")
@@ -492,11 +511,14 @@ def prepare_synthetic(ds, root, per_batch, force=False):
     what = f"{per_batch} images per batch" if ds.synthetic_current is None else "default size"
     if os.path.exists(final):
         if is_complete(ds, final) and not is_synthetic_folder(final):
-            say(f"{ds.name}: the REAL dataset is at {final}; not replacing it with synthetic data.\n"
-                "  Use --data-dir (or $CS231N_DATASETS) to write the synthetic set elsewhere.")
+            say(
+                f"{ds.name}: the REAL dataset is at {final}; not replacing it with synthetic data.\n"
+                "  Use --data-dir (or $CS231N_DATASETS) to write the synthetic set elsewhere."
+            )
             return "present"
-        current = (ds.synthetic_current(final, per_batch) if ds.synthetic_current
-                   else _synthetic_per_batch(final) == per_batch)
+        current = (
+            ds.synthetic_current(final, per_batch) if ds.synthetic_current else _synthetic_per_batch(final) == per_batch
+        )
         if is_complete(ds, final) and not force and current:
             say(f"{ds.name}: the synthetic stand-in ({what}) is already at {final}; nothing to do.")
             return "present"
@@ -508,8 +530,10 @@ def prepare_synthetic(ds, root, per_batch, force=False):
         place_folder(os.path.join(tmp, ds.folder), final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    say(f"{ds.name}: synthetic data ready ({time.time() - t0:.1f} s). It is NOT the real dataset: "
-        "numbers measured on it say nothing about it.")
+    say(
+        f"{ds.name}: synthetic data ready ({time.time() - t0:.1f} s). It is NOT the real dataset: "
+        "numbers measured on it say nothing about it."
+    )
     return "synthetic"
 
 
@@ -521,6 +545,7 @@ def _synthetic_per_batch(folder):
     except OSError:
         return None
     import re
+
     m = re.search(r"holds (\d+) generated images\s+per batch", text)
     return int(m.group(1)) if m else None
 
@@ -528,7 +553,7 @@ def _synthetic_per_batch(folder):
 def offline_help(ds, root, err):
     reason = str(err)
     if reason.startswith(ds.url + ": "):
-        reason = reason[len(ds.url) + 2:]
+        reason = reason[len(ds.url) + 2 :]
     lines = [
         f"{ds.name}: could not download {ds.url}",
         f"  reason: {reason}",
@@ -541,5 +566,3 @@ def offline_help(ds, root, err):
     if ds.synthetic is not None:
         lines.append("  - or work offline on generated data: python datasets/get_datasets.py --synthetic")
     return "\n".join(lines)
-
-

@@ -44,7 +44,8 @@ def datasets_root(start=None):
     raise FileNotFoundError(
         f"cannot find the data root: $CS231N_DATASETS is not set and no folder above {here} "
         "holds datasets/get_datasets.py. Set CS231N_DATASETS to the folder that holds "
-        "cifar-10-batches-py/ (or run from the course repository).")
+        "cifar-10-batches-py/ (or run from the course repository)."
+    )
 
 
 def is_synthetic(folder):

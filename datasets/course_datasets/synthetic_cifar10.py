@@ -21,6 +21,7 @@ word SYNTHETIC (tools and loaders rely on that).
 
 Needs numpy (the course's .venv has it).
 """
+
 import os
 import pickle
 import shutil
@@ -29,8 +30,7 @@ import tempfile
 
 import numpy as np
 
-CLASSES = ["airplane", "automobile", "bird", "cat", "deer",
-           "dog", "frog", "horse", "ship", "truck"]
+CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 FOLDER = "cifar-10-batches-py"
 TRAIN_BATCHES = 5
 DEFAULT_PER_BATCH = 1000
@@ -38,18 +38,19 @@ DEFAULT_SEED = 231
 README_FIRST_LINE = "SYNTHETIC CIFAR-10 stand-in: generated images, not the real dataset."
 
 # Colour families (RGB in [0, 1]); two classes share each one.
-_COLOURS = np.array([
-    [0.85, 0.20, 0.15],   # red
-    [0.20, 0.65, 0.25],   # green
-    [0.20, 0.35, 0.90],   # blue
-    [0.95, 0.80, 0.15],   # yellow
-    [0.70, 0.30, 0.80],   # purple
-])
+_COLOURS = np.array(
+    [
+        [0.85, 0.20, 0.15],  # red
+        [0.20, 0.65, 0.25],  # green
+        [0.20, 0.35, 0.90],  # blue
+        [0.95, 0.80, 0.15],  # yellow
+        [0.70, 0.30, 0.80],  # purple
+    ]
+)
 # Shapes; two classes share each one (with different colours).
 _SHAPES = ["disk", "square", "triangle", "cross", "hbar"]
 # class -> (shape index, colour index): every shape and every colour appears twice.
-_CLASS_STYLE = [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4),
-                (0, 2), (1, 3), (2, 4), (3, 0), (4, 1)]
+_CLASS_STYLE = [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (0, 2), (1, 3), (2, 4), (3, 0), (4, 1)]
 # Half the classes carry a texture (stripes across the object), the other half are flat.
 _STRIPED = [False, False, True, False, True, True, False, True, False, True]
 
@@ -93,7 +94,7 @@ def _shape_masks(shape, u, v, r):
     Returns a boolean array of shape (M, 32, 32).
     """
     if shape == "disk":
-        return u ** 2 + v ** 2 < r ** 2
+        return u**2 + v**2 < r**2
     if shape == "square":
         return np.maximum(np.abs(u), np.abs(v)) < 0.8 * r
     if shape == "triangle":
@@ -118,12 +119,12 @@ def generate_images(labels, rng):
     """
     labels = np.asarray(labels)
     N = labels.shape[0]
-    yy, xx = np.mgrid[0:32, 0:32].astype(np.float32)               # (32, 32) each
+    yy, xx = np.mgrid[0:32, 0:32].astype(np.float32)  # (32, 32) each
 
     # Background: a random colour with a random linear gradient, then noise below.
     bg = rng.uniform(0.1, 0.9, size=(N, 1, 1, 3)).astype(np.float32)
     grad_dir = rng.uniform(-1, 1, size=(N, 1, 1, 2)).astype(np.float32) / 32.0
-    ramp = (grad_dir[..., 0] * (xx - 16) + grad_dir[..., 1] * (yy - 16))[..., None]   # (N, 32, 32, 1)
+    ramp = (grad_dir[..., 0] * (xx - 16) + grad_dir[..., 1] * (yy - 16))[..., None]  # (N, 32, 32, 1)
     img = np.clip(bg + 0.6 * ramp, 0, 1) * np.ones((N, 32, 32, 3), dtype=np.float32)
 
     # Object geometry per image.
@@ -131,7 +132,7 @@ def generate_images(labels, rng):
     cy = 16 + rng.uniform(-6, 6, size=(N, 1, 1)).astype(np.float32)
     r = rng.uniform(6.0, 11.0, size=(N, 1, 1)).astype(np.float32)
     ang = rng.uniform(-0.5, 0.5, size=(N, 1, 1)).astype(np.float32)
-    dx, dy = xx - cx, yy - cy                                        # (N, 32, 32)
+    dx, dy = xx - cx, yy - cy  # (N, 32, 32)
     u = np.cos(ang) * dx + np.sin(ang) * dy
     v = -np.sin(ang) * dx + np.cos(ang) * dy
 
@@ -151,7 +152,7 @@ def generate_images(labels, rng):
     fg = fg * rng.uniform(0.6, 1.1, size=(N, 1, 1, 1)).astype(np.float32)
     freq = rng.uniform(0.9, 1.4, size=(N, 1, 1)).astype(np.float32)
     stripes = np.where(striped[:, None, None], 0.65 + 0.35 * np.sign(np.sin(freq * (u + v))), 1.0)
-    fg_img = np.clip(fg * stripes[..., None], 0, 1)                  # (N, 32, 32, 3)
+    fg_img = np.clip(fg * stripes[..., None], 0, 1)  # (N, 32, 32, 3)
     img = np.where(mask[..., None], fg_img, img)
 
     # A distractor blob of a random colour on 40% of the images.
@@ -159,7 +160,7 @@ def generate_images(labels, rng):
     bx = rng.uniform(2, 30, size=(N, 1, 1)).astype(np.float32)
     by = rng.uniform(2, 30, size=(N, 1, 1)).astype(np.float32)
     br = rng.uniform(2.5, 5.0, size=(N, 1, 1)).astype(np.float32)
-    blob = ((xx - bx) ** 2 + (yy - by) ** 2 < br ** 2) & has_blob[:, None, None]
+    blob = ((xx - bx) ** 2 + (yy - by) ** 2 < br**2) & has_blob[:, None, None]
     blob_col = rng.uniform(0, 1, size=(N, 1, 1, 3)).astype(np.float32)
     img = np.where(blob[..., None], blob_col, img)
 
@@ -181,14 +182,12 @@ def make_batch(n, seed, batch_label):
     """
     rng = np.random.default_rng(seed)
     labels = rng.permutation(np.arange(n) % 10)
-    images = generate_images(labels, rng)                            # (n, 32, 32, 3)
-    data = images.transpose(0, 3, 1, 2).reshape(n, 3072)             # channel-major rows
+    images = generate_images(labels, rng)  # (n, 32, 32, 3)
+    data = images.transpose(0, 3, 1, 2).reshape(n, 3072)  # channel-major rows
     data = np.ascontiguousarray(data, dtype=np.uint8)
-    tag = batch_label.split()[0].decode("ascii")                     # 'training' / 'testing'
-    filenames = [f"synthetic_{CLASSES[c]}_{tag}_{seed:d}_{i:05d}.png".encode("ascii")
-                 for i, c in enumerate(labels)]
-    return {b"batch_label": batch_label, b"labels": [int(c) for c in labels],
-            b"data": data, b"filenames": filenames}
+    tag = batch_label.split()[0].decode("ascii")  # 'training' / 'testing'
+    filenames = [f"synthetic_{CLASSES[c]}_{tag}_{seed:d}_{i:05d}.png".encode("ascii") for i, c in enumerate(labels)]
+    return {b"batch_label": batch_label, b"labels": [int(c) for c in labels], b"data": data, b"filenames": filenames}
 
 
 def _readme(per_batch, seed):
@@ -231,8 +230,12 @@ def write_synthetic_cifar10(dest, per_batch=DEFAULT_PER_BATCH, seed=DEFAULT_SEED
             batch = make_batch(per_batch, seed * 1000 + b, f"training batch {b} of {TRAIN_BATCHES}".encode())
             _dump(batch, os.path.join(tmp, f"data_batch_{b}"))
         _dump(make_batch(per_batch, seed * 1000, b"testing batch 1 of 1"), os.path.join(tmp, "test_batch"))
-        meta = {b"label_names": [c.encode("ascii") for c in CLASSES],
-                b"num_cases_per_batch": per_batch, b"num_vis": 3072, b"synthetic": True}
+        meta = {
+            b"label_names": [c.encode("ascii") for c in CLASSES],
+            b"num_cases_per_batch": per_batch,
+            b"num_vis": 3072,
+            b"synthetic": True,
+        }
         _dump(meta, os.path.join(tmp, "batches.meta"))
         with open(os.path.join(tmp, "README.txt"), "w", encoding="utf-8") as f:
             f.write(_readme(per_batch, seed))

@@ -43,31 +43,40 @@ The features, a fixed and documented stand-in for VGG-16 fc7:
        first PCA_FIT training images' fc7 (signs fixed: largest |entry| of each column > 0)
 Everything is deterministic given the seed and sizes.
 """
+
 import json
 import os
 
 import numpy as np
 
-IMG = 64                       # image side in pixels
-MAX_LEN = 17                   # caption length with <START>, <END> and <NULL> padding (as in the real set)
+IMG = 64  # image side in pixels
+MAX_LEN = 17  # caption length with <START>, <END> and <NULL> padding (as in the real set)
 FC7_DIM, PCA_DIM = 4096, 512
-PROJECTION_SEED = 2311         # fixes the feature projection
-PCA_FIT = 1024                 # training images the PCA is fitted on
-FC7_GAIN = 5.0                 # scale of the fc7 stand-in
+PROJECTION_SEED = 2311  # fixes the feature projection
+PCA_FIT = 1024  # training images the PCA is fitted on
+FC7_GAIN = 5.0  # scale of the fc7 stand-in
 SPECIAL = ["<NULL>", "<START>", "<END>", "<UNK>"]
-COLOURS = {                    # name -> RGB; magenta is deliberately not in the vocabulary
-    "red": (215, 35, 35), "green": (40, 170, 60), "blue": (40, 70, 215),
-    "yellow": (235, 205, 30), "purple": (125, 45, 165), "orange": (245, 135, 25),
+COLOURS = {  # name -> RGB; magenta is deliberately not in the vocabulary
+    "red": (215, 35, 35),
+    "green": (40, 170, 60),
+    "blue": (40, 70, 215),
+    "yellow": (235, 205, 30),
+    "purple": (125, 45, 165),
+    "orange": (245, 135, 25),
     "magenta": (245, 60, 235),
 }
 RARE_COLOUR = "magenta"
 SHAPES = ["circle", "square", "triangle", "diamond"]
-RELATIONS = {                  # layout -> (phrases for first-before-second, phrases for second-before-first)
+RELATIONS = {  # layout -> (phrases for first-before-second, phrases for second-before-first)
     "horizontal": (["left of", "to the left of"], ["right of", "to the right of"]),
     "vertical": (["above", "on top of"], ["below", "under"]),
 }
-WORDS = (["a", "an"] + [c for c in COLOURS if c != RARE_COLOUR] + SHAPES
-         + ["left", "right", "of", "to", "the", "above", "on", "top", "below", "under"])
+WORDS = (
+    ["a", "an"]
+    + [c for c in COLOURS if c != RARE_COLOUR]
+    + SHAPES
+    + ["left", "right", "of", "to", "the", "above", "on", "top", "below", "under"]
+)
 DEFAULT_TRAIN_IMAGES, DEFAULT_VAL_IMAGES = 2000, 500
 
 
@@ -82,10 +91,10 @@ def _draw(img, shape, colour, cy, cx, r):
     yy, xx = np.mgrid[0:IMG, 0:IMG]
     dy, dx = yy - cy, xx - cx
     if shape == "circle":
-        mask = dy ** 2 + dx ** 2 <= r ** 2
+        mask = dy**2 + dx**2 <= r**2
     elif shape == "square":
         mask = (np.abs(dy) <= r * 0.85) & (np.abs(dx) <= r * 0.85)
-    elif shape == "triangle":            # apex up, base at the bottom
+    elif shape == "triangle":  # apex up, base at the bottom
         mask = (dy <= r * 0.8) & (dy >= -r) & (np.abs(dx) <= (dy + r) * 0.6)
     elif shape == "diamond":
         mask = np.abs(dy) + np.abs(dx) <= r
@@ -110,12 +119,12 @@ def _scene(rng):
             objs.append((colour, shape))
     layout = "horizontal" if rng.random() < 0.5 else "vertical"
     img = np.empty((IMG, IMG, 3), dtype=np.uint8)
-    img[:] = rng.integers(215, 250, size=3)          # a light background, tinted per image
+    img[:] = rng.integers(215, 250, size=3)  # a light background, tinted per image
     centres = [(32, 18), (32, 46)] if layout == "horizontal" else [(18, 32), (46, 32)]
     for (colour, shape), (cy, cx) in zip(objs, centres):
         jy, jx = rng.integers(-3, 4, size=2)
         _draw(img, shape, COLOURS[colour], cy + jy, cx + jx, 10 + rng.integers(-1, 2))
-    (c1, s1), (c2, s2) = objs            # object 1 is left of / above object 2
+    (c1, s1), (c2, s2) = objs  # object 1 is left of / above object 2
     forward, backward = RELATIONS[layout]
     a1, a2 = _article(c1), _article(c2)
     captions = [f"{a1} {c1} {s1} {p} {a2} {c2} {s2}" for p in forward]
@@ -146,8 +155,7 @@ def make_split(num_images, seed, word_to_idx):
             texts.append(c)
     # captions in shuffled order, as in the real file (image_idxs maps each to its image)
     order = rng.permutation(len(caps))
-    return (images, np.stack(caps)[order], np.array(idxs, dtype=np.int32)[order],
-            [texts[k] for k in order])
+    return (images, np.stack(caps)[order], np.array(idxs, dtype=np.int32)[order], [texts[k] for k in order])
 
 
 def projection():
@@ -174,13 +182,13 @@ def fit_pca(fc7):
     With fewer than PCA_DIM images the missing directions are zero columns.
     """
     mu = fc7.mean(axis=0)
-    Xc = (fc7 - mu).astype(np.float64)                      # (N, 4096)
-    evals, U = np.linalg.eigh(Xc @ Xc.T)                    # ascending
+    Xc = (fc7 - mu).astype(np.float64)  # (N, 4096)
+    evals, U = np.linalg.eigh(Xc @ Xc.T)  # ascending
     keep = np.argsort(evals)[::-1][:PCA_DIM]
     s = np.sqrt(np.maximum(evals[keep], 1e-12))
-    V = (Xc.T @ U[:, keep]) / s                             # (4096, k) orthonormal columns
+    V = (Xc.T @ U[:, keep]) / s  # (4096, k) orthonormal columns
     V *= np.where(V[np.argmax(np.abs(V), axis=0), np.arange(V.shape[1])] < 0, -1.0, 1.0)
-    if V.shape[1] < PCA_DIM:                                # tiny sets: fewer directions than 512
+    if V.shape[1] < PCA_DIM:  # tiny sets: fewer directions than 512
         V = np.concatenate([V, np.zeros((V.shape[0], PCA_DIM - V.shape[1]))], axis=1)
     return mu, V.astype(np.float32)
 
@@ -195,12 +203,15 @@ def write_synthetic_coco(dest, num_train=DEFAULT_TRAIN_IMAGES, num_val=DEFAULT_V
     Returns dest.
     """
     import h5py
+
     assert num_train >= 10 and num_val >= 10, "need at least 10 images per split"
     os.makedirs(dest, exist_ok=True)
     idx_to_word, word_to_idx = vocabulary()
     P, c = projection()
-    splits = {"train": make_split(num_train, seed * 2 + 1, word_to_idx),
-              "val": make_split(num_val, seed * 2 + 2, word_to_idx)}
+    splits = {
+        "train": make_split(num_train, seed * 2 + 1, word_to_idx),
+        "val": make_split(num_val, seed * 2 + 2, word_to_idx),
+    }
     fc7 = {s: fc7_features(splits[s][0], P, c) for s in splits}
     mu, V = fit_pca(fc7["train"][:PCA_FIT])
     with h5py.File(os.path.join(dest, "coco2014_captions.h5"), "w") as f:
@@ -219,11 +230,13 @@ def write_synthetic_coco(dest, num_train=DEFAULT_TRAIN_IMAGES, num_val=DEFAULT_V
         with open(os.path.join(dest, f"{s}2014_urls.txt"), "w") as f:
             f.write("".join(f"synthetic://{s}2014/{i:06d}.png\n" for i in range(len(images))))
     with open(os.path.join(dest, "README.txt"), "w") as f:
-        f.write(f"SYNTHETIC COCO captioning stand-in written by datasets/get_datasets.py --synthetic.\n"
-                f"It holds {num_train} train and {num_val} val generated images of coloured shapes, 4 captions\n"
-                f"each, in the real set's file format. It is NOT COCO: BLEU scores measured on it say\n"
-                f"nothing about COCO. See datasets/synthetic_coco.py for how it is made.\n"
-                f"images: train {num_train} val {num_val} seed {seed}\n")
+        f.write(
+            f"SYNTHETIC COCO captioning stand-in written by datasets/get_datasets.py --synthetic.\n"
+            f"It holds {num_train} train and {num_val} val generated images of coloured shapes, 4 captions\n"
+            f"each, in the real set's file format. It is NOT COCO: BLEU scores measured on it say\n"
+            f"nothing about COCO. See datasets/synthetic_coco.py for how it is made.\n"
+            f"images: train {num_train} val {num_val} seed {seed}\n"
+        )
     return dest
 
 

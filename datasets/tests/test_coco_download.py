@@ -3,6 +3,7 @@
 A generated zip with the course's layout (coco_captioning/ + the eight real files, made
 from a tiny synthetic set) is served on 127.0.0.1; the registry entry's URL is patched to it.
 """
+
 import dataclasses
 import http.server
 import io
@@ -80,8 +81,9 @@ def server():
 
 
 def _run(root, *extra):
-    return cli.main(["coco_captioning", "--data-dir", str(root), "--no-progress", "--retries", "0",
-                    "--no-fallback", *extra])
+    return cli.main(
+        ["coco_captioning", "--data-dir", str(root), "--no-progress", "--retries", "0", "--no-fallback", *extra]
+    )
 
 
 def test_download_verify_place_and_second_run(server, tiny_set, tmp_path, capsys):
@@ -101,7 +103,7 @@ def test_download_verify_place_and_second_run(server, tiny_set, tmp_path, capsys
 def test_corrupt_member_fails_crc_and_nothing_is_placed(server, tiny_set, tmp_path, capsys):
     payload = bytearray(_zip_of(tiny_set))
     pos = payload.index(b'"idx_to_word"')
-    payload[pos + 2] ^= 0x01                      # one flipped bit inside a stored member
+    payload[pos + 2] ^= 0x01  # one flipped bit inside a stored member
     server.payload = bytes(payload)
     assert _run(tmp_path) == 1
     out = capsys.readouterr().out
@@ -119,6 +121,7 @@ def test_missing_member_is_reported(server, tiny_set, tmp_path, capsys):
 
 def test_wrong_array_dtype_is_reported(server, tiny_set, tmp_path, capsys):
     import h5py
+
     buf = io.BytesIO()
     with h5py.File(os.path.join(tiny_set, "coco2014_captions.h5"), "r") as src, h5py.File(buf, "w") as dst:
         for k in src:
@@ -141,7 +144,7 @@ def test_partial_download_is_resumed(server, tiny_set, tmp_path):
 
 def test_archive_put_in_place_by_hand_is_used_offline(tiny_set, tmp_path, capsys):
     (tmp_path / "coco_captioning.zip").write_bytes(_zip_of(tiny_set))
-    assert _run(tmp_path) == 0                    # the registry URL is unreachable here; not needed
+    assert _run(tmp_path) == 0  # the registry URL is unreachable here; not needed
     assert (tmp_path / "coco_captioning" / "train2014_urls.txt").is_file()
     assert (tmp_path / "coco_captioning.zip").exists(), "a user's own archive is kept"
 
@@ -151,6 +154,7 @@ def test_verify_extracted_checks_consistency(tiny_set, tmp_path):
     assert summary["train_features_pca"] == (12, 512) and summary["val_captions"] == (40, 17)
     bad = tmp_path / "coco_captioning"
     import shutil
+
     shutil.copytree(tiny_set, bad)
     with open(bad / "val2014_urls.txt", "a") as f:
         f.write("http://example.org/extra.jpg\n")

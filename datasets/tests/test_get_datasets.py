@@ -3,6 +3,7 @@
 The server (started here) serves small generated archives; registry entries pointing at
 it are patched into course_datasets.registry.REGISTRY for each test.
 """
+
 import dataclasses
 import hashlib
 import http.server
@@ -30,6 +31,7 @@ from course_datasets import cli, core, registry, spec  # noqa: E402  (datasets/ 
 
 # --------------------------------------------------------------------------- fixtures
 
+
 def make_tarball(members, compression="gz"):
     """Bytes of a tar archive; members: list of (name, bytes) or (name, TarInfo-tweak callable)."""
     buf = io.BytesIO()
@@ -50,7 +52,7 @@ def make_tarball(members, compression="gz"):
 
 
 RNG = np.random.default_rng(0)
-BIG = RNG.integers(0, 256, size=300_000, dtype=np.uint8).tobytes()     # several read chunks
+BIG = RNG.integers(0, 256, size=300_000, dtype=np.uint8).tobytes()  # several read chunks
 GOOD_TAR = make_tarball([("toyset", None), ("toyset/a.txt", b"hello\n"), ("toyset/sub/b.bin", BIG)])
 
 
@@ -94,7 +96,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(chunk)))
         self.send_header("Content-Type", "application/octet-stream")
         self.end_headers()
-        if mode == "drop":                      # promise everything, send half, hang up
+        if mode == "drop":  # promise everything, send half, hang up
             self.wfile.write(chunk[: len(chunk) // 2])
             self.wfile.flush()
             self.close_connection = True
@@ -108,8 +110,8 @@ def server():
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     srv.daemon_threads = True
     srv.payload = GOOD_TAR
-    srv.modes = []          # per-request behaviour, consumed in order; then "ok"
-    srv.requests = []       # Range header of every request (None for a plain GET)
+    srv.modes = []  # per-request behaviour, consumed in order; then "ok"
+    srv.requests = []  # Range header of every request (None for a plain GET)
     t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     t.start()
     srv.url = f"http://127.0.0.1:{srv.server_address[1]}/toy.tar.gz"
@@ -127,8 +129,15 @@ def closed_port_url():
 
 
 def toy_entry(url, payload=GOOD_TAR, **kw):
-    fields = dict(name="toy", url=url, filename="toy.tar.gz", size=len(payload), md5=md5(payload),
-                  folder="toyset", required=("a.txt", "sub/b.bin"))
+    fields = dict(
+        name="toy",
+        url=url,
+        filename="toy.tar.gz",
+        size=len(payload),
+        md5=md5(payload),
+        folder="toyset",
+        required=("a.txt", "sub/b.bin"),
+    )
     fields.update(kw)
     return spec.Dataset(**fields)
 
@@ -152,17 +161,18 @@ def leftovers(d):
 
 # --------------------------------------------------------------------------- download + extract
 
+
 def test_good_download_then_second_run_is_noop(server, data_dir, monkeypatch, capsys):
     entry = toy_entry(server.url)
     assert run(monkeypatch, entry, data_dir) == 0
     assert (data_dir / "toyset" / "a.txt").read_bytes() == b"hello\n"
     assert (data_dir / "toyset" / "sub" / "b.bin").read_bytes() == BIG
-    assert leftovers(data_dir) == []                     # archive removed, no .part, no temp folder
+    assert leftovers(data_dir) == []  # archive removed, no .part, no temp folder
     assert server.requests == [None]
     capsys.readouterr()
     assert run(monkeypatch, entry, data_dir) == 0
     assert "already present" in capsys.readouterr().out
-    assert server.requests == [None]                     # no network on the second run
+    assert server.requests == [None]  # no network on the second run
 
 
 def test_keep_archive(server, data_dir, monkeypatch):
@@ -189,7 +199,7 @@ def test_dropped_connection_resumes_on_next_run(server, data_dir, monkeypatch):
     assert not (data_dir / "toyset").exists()
     have = part.stat().st_size
     assert run(monkeypatch, entry, data_dir) == 0
-    assert server.requests == [None, f"bytes={have}-"]   # the second run asked only for the rest
+    assert server.requests == [None, f"bytes={have}-"]  # the second run asked only for the rest
     assert (data_dir / "toyset" / "sub" / "b.bin").read_bytes() == BIG
     assert leftovers(data_dir) == []
 
@@ -206,7 +216,7 @@ def test_server_ignoring_range_restarts(server, tmp_path):
     server.modes = ["no_range"]
     dest = str(tmp_path / "toy.tar.gz")
     with open(dest + ".part", "wb") as f:
-        f.write(b"x" * 1000)                             # not even a prefix of the file
+        f.write(b"x" * 1000)  # not even a prefix of the file
     core.download(server.url, dest, len(GOOD_TAR), md5(GOOD_TAR), retries=0, progress=False)
     assert open(dest, "rb").read() == GOOD_TAR
 
@@ -253,7 +263,7 @@ def test_preplaced_archive_used_without_network(server, data_dir, monkeypatch, c
     assert server.requests == []
     assert "already in place" in capsys.readouterr().out
     assert (data_dir / "toyset" / "a.txt").exists()
-    assert (data_dir / "toy.tar.gz").exists()            # the user's own file is kept
+    assert (data_dir / "toy.tar.gz").exists()  # the user's own file is kept
 
 
 def test_preplaced_bad_archive_is_deleted(server, data_dir, monkeypatch):
@@ -274,14 +284,18 @@ def _device(info):
     info.type, info.devmajor, info.devminor = tarfile.CHRTYPE, 1, 3
 
 
-@pytest.mark.parametrize("evil", [
-    ("../evil.txt", b"gotcha"),
-    ("toyset/../../evil.txt", b"gotcha"),
-    ("/tmp/evil-absolute.txt", b"gotcha"),
-    ("toyset/link", _symlink),
-    ("toyset/hard", _hardlink),
-    ("toyset/dev", _device),
-], ids=["dotdot", "nested-dotdot", "absolute", "symlink", "hardlink", "device"])
+@pytest.mark.parametrize(
+    "evil",
+    [
+        ("../evil.txt", b"gotcha"),
+        ("toyset/../../evil.txt", b"gotcha"),
+        ("/tmp/evil-absolute.txt", b"gotcha"),
+        ("toyset/link", _symlink),
+        ("toyset/hard", _hardlink),
+        ("toyset/dev", _device),
+    ],
+    ids=["dotdot", "nested-dotdot", "absolute", "symlink", "hardlink", "device"],
+)
 def test_unsafe_tar_members_refused(server, data_dir, monkeypatch, capsys, evil):
     payload = make_tarball([("toyset/a.txt", b"hello\n"), ("toyset/sub/b.bin", b"1"), evil])
     (data_dir / "toy.tar.gz").write_bytes(payload)
@@ -290,7 +304,7 @@ def test_unsafe_tar_members_refused(server, data_dir, monkeypatch, capsys, evil)
     assert not (data_dir / "toyset").exists()
     assert not (data_dir.parent / "evil.txt").exists() and not (data_dir / "evil.txt").exists()
     assert not os.path.exists("/tmp/evil-absolute.txt")
-    assert leftovers(data_dir) == ["toy.tar.gz"]          # no temporary folder left behind
+    assert leftovers(data_dir) == ["toy.tar.gz"]  # no temporary folder left behind
 
 
 def test_zip_extraction_and_unsafe_zip(tmp_path):
@@ -310,11 +324,11 @@ def test_zip_extraction_and_unsafe_zip(tmp_path):
     out2.mkdir()
     with pytest.raises(core.UnsafeArchiveError):
         core.safe_extract(str(bad), str(out2))
-    assert os.listdir(out2) == [] and not (tmp_path / "escape.txt").exists()   # checked before writing
+    assert os.listdir(out2) == [] and not (tmp_path / "escape.txt").exists()  # checked before writing
     link = tmp_path / "link.zip"
     with zipfile.ZipFile(link, "w") as zf:
         info = zipfile.ZipInfo("toyset/link")
-        info.external_attr = (0o120777 << 16)
+        info.external_attr = 0o120777 << 16
         zf.writestr(info, "/etc/passwd")
     with pytest.raises(core.UnsafeArchiveError):
         core.safe_extract(str(link), str(out2))
@@ -338,6 +352,7 @@ def test_data_root_resolution(monkeypatch, tmp_path):
 
 # --------------------------------------------------------------------------- synthetic + fallback
 
+
 def _synthetic(d, n=20):
     return cli.main(["--synthetic", "--synthetic-per-batch", str(n), "--data-dir", str(d)])
 
@@ -353,21 +368,24 @@ def test_synthetic_format_and_marking(tmp_path):
         # Python-2-style pickle: protocol 2, str opcodes, only numpy globals
         ops = [(op.name, arg) for op, arg, _ in pickletools.genops(raw)]
         assert ops[0] == ("PROTO", 2)
-        assert {a.split()[0] for n, a in ops if n == "GLOBAL"} <= {"numpy._core.multiarray", "numpy",
-                                                                   "numpy.core.multiarray"}
+        assert {a.split()[0] for n, a in ops if n == "GLOBAL"} <= {
+            "numpy._core.multiarray",
+            "numpy",
+            "numpy.core.multiarray",
+        }
         assert not any(n in ("BINBYTES", "SHORT_BINBYTES", "BINUNICODE") for n, _ in ops)
         d = pickle.loads(raw, encoding="bytes")
         assert set(d) == {b"batch_label", b"labels", b"data", b"filenames"}
         assert d[b"data"].dtype == np.uint8 and d[b"data"].shape == (20, 3072)
         assert isinstance(d[b"labels"], list) and sorted(d[b"labels"]) == sorted(list(range(10)) * 2)
-        assert d[b"labels"] != sorted(d[b"labels"])      # shuffled, like the real batches
+        assert d[b"labels"] != sorted(d[b"labels"])  # shuffled, like the real batches
         assert len(d[b"filenames"]) == 20 and isinstance(d[b"filenames"][0], bytes)
-        d2 = pickle.loads(raw, encoding="latin1")        # the course's usual way also works
+        d2 = pickle.loads(raw, encoding="latin1")  # the course's usual way also works
         np.testing.assert_array_equal(d2["data"], d[b"data"])
     meta = pickle.loads((folder / "batches.meta").read_bytes(), encoding="bytes")
     assert meta[b"synthetic"] is True and meta[b"num_cases_per_batch"] == 20 and meta[b"num_vis"] == 3072
     assert meta[b"label_names"][:2] == [b"airplane", b"automobile"] and len(meta[b"label_names"]) == 10
-    assert not [n for n in os.listdir(tmp_path) if n != "cifar-10-batches-py"]   # no temp folder left
+    assert not [n for n in os.listdir(tmp_path) if n != "cifar-10-batches-py"]  # no temp folder left
 
 
 def test_synthetic_deterministic_and_noop(tmp_path, capsys):
@@ -375,14 +393,15 @@ def test_synthetic_deterministic_and_noop(tmp_path, capsys):
     assert _synthetic(a) == 0 and _synthetic(b) == 0
     for name in ["data_batch_1", "data_batch_5", "test_batch", "batches.meta", "README.txt"]:
         assert (a / "cifar-10-batches-py" / name).read_bytes() == (b / "cifar-10-batches-py" / name).read_bytes()
-    assert (a / "cifar-10-batches-py" / "data_batch_1").read_bytes() != \
-        (a / "cifar-10-batches-py" / "data_batch_2").read_bytes()
+    assert (a / "cifar-10-batches-py" / "data_batch_1").read_bytes() != (
+        a / "cifar-10-batches-py" / "data_batch_2"
+    ).read_bytes()
     capsys.readouterr()
     mtime = os.path.getmtime(a / "cifar-10-batches-py" / "data_batch_1")
     assert _synthetic(a) == 0
     assert "nothing to do" in capsys.readouterr().out
     assert os.path.getmtime(a / "cifar-10-batches-py" / "data_batch_1") == mtime
-    assert _synthetic(a, n=30) == 0                      # another size: rewritten
+    assert _synthetic(a, n=30) == 0  # another size: rewritten
     d = pickle.loads((a / "cifar-10-batches-py" / "test_batch").read_bytes(), encoding="bytes")
     assert d[b"data"].shape == (30, 3072)
 
@@ -402,7 +421,7 @@ def test_synthetic_is_learnable_but_not_trivial(tmp_path):
     Xt, yt = load("test_batch")
     mean = X.mean(axis=0)
     X, Xt = X - mean, Xt - mean
-    alpha = np.linalg.solve(X @ X.T + 100.0 * np.eye(len(X)), np.eye(10)[y])   # dual ridge
+    alpha = np.linalg.solve(X @ X.T + 100.0 * np.eye(len(X)), np.eye(10)[y])  # dual ridge
     acc = np.mean(np.argmax(Xt @ (X.T @ alpha), axis=1) == yt)
     assert 0.25 < acc < 0.9, acc
 
@@ -465,5 +484,6 @@ def _fake_synth(dest):
 def test_script_runs_with_plain_python(tmp_path):
     """The command line works as a script (help text), without the venv's extras on the path."""
     import subprocess
+
     proc = subprocess.run([sys.executable, "-S", SCRIPT, "--help"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "--synthetic" in proc.stdout

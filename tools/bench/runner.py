@@ -12,6 +12,7 @@ With --only, the new metrics are merged into the existing results.json.
 Data: $CS231N_DATASETS or datasets/ (real CIFAR-10 when present; the result says
 "synthetic" when only the generated stand-in is there).
 """
+
 import argparse
 import glob
 import importlib
@@ -56,9 +57,7 @@ def run_one(path):
 
 
 def write_markdown(results, path):
-    lines = ["# Benchmark results", "",
-             f"Data: **{results.get('data', '?')}**", "",
-             "| metric | value |", "|---|---|"]
+    lines = ["# Benchmark results", "", f"Data: **{results.get('data', '?')}**", "", "| metric | value |", "|---|---|"]
     for k in sorted(results):
         v = results[k]
         if isinstance(v, float):
@@ -83,9 +82,12 @@ def main():
 
     kind = data_kind()
     if kind != "cifar10":
-        print(f"NOTE: no real CIFAR-10 under {data_root()} ({kind}); accuracy figures below are "
-              "on synthetic data and say nothing about the targets. Run `make data` online, or "
-              "set CS231N_DATASETS to a folder holding cifar-10-batches-py/.", flush=True)
+        print(
+            f"NOTE: no real CIFAR-10 under {data_root()} ({kind}); accuracy figures below are "
+            "on synthetic data and say nothing about the targets. Run `make data` online, or "
+            "set CS231N_DATASETS to a folder holding cifar-10-batches-py/.",
+            flush=True,
+        )
     files = section_files(args.only)
     if not files:
         print(f"no benchmark sections match {args.only!r} in {SECTIONS}")
@@ -106,8 +108,9 @@ def main():
             tmp_path = tmp.name
         t0 = time.time()
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
-        proc = subprocess.run([sys.executable, "-m", "tools.bench", "--child", path,
-                               "--child-out", tmp_path], cwd=cwd, env=env)
+        proc = subprocess.run(
+            [sys.executable, "-m", "tools.bench", "--child", path, "--child-out", tmp_path], cwd=cwd, env=env
+        )
         if proc.returncode != 0:
             failed.append(name)
             print(f"!! section {name} failed (exit {proc.returncode})")
@@ -130,4 +133,3 @@ def main():
         print("failed sections: " + ", ".join(failed))
         return 1
     return 0
-

@@ -1,6 +1,6 @@
 """Timing helpers for the benchmark sections: medians of repeated wall-clock timings.
 
-    from tools.bench import median_seconds, paired_median_seconds
+from tools.bench import median_seconds, paired_median_seconds
 """
 
 import time

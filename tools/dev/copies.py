@@ -54,18 +54,31 @@ COPIES = [
     Copy("assignment1/cs231n/smoke.py", each("cs231n/smoke.py", [A2, A3])),
     Copy("assignment1/collect_submission.py", each("collect_submission.py", [A2, A3])),
     # the Solver (given code): assignment 1's is assignment 2's without `augment` (its own __init__ and _step)
-    *[Copy(f"assignment2/cs231n/solver.py::Solver.{name}", each("cs231n/solver.py", [A1]))
-      for name in ("_reset", "_model_state", "_set_model_state", "_checkpoint_path", "_save_checkpoint",
-                   "load_checkpoint", "check_accuracy", "train")],
+    *[
+        Copy(f"assignment2/cs231n/solver.py::Solver.{name}", each("cs231n/solver.py", [A1]))
+        for name in (
+            "_reset",
+            "_model_state",
+            "_set_model_state",
+            "_checkpoint_path",
+            "_save_checkpoint",
+            "load_checkpoint",
+            "check_accuracy",
+            "train",
+        )
+    ],
     # update rules: sgd as written in assignment 1; assignment 3 gets assignment 2's file as given code
     Copy("assignment1/cs231n/optim.py::sgd", each("cs231n/optim.py", [A2])),
     Copy("assignment2/cs231n/optim.py", each("cs231n/optim.py", [A3]), strip_markers=True),
     # the basic layers students write in assignment 1 come back in assignment 2
-    *[Copy(f"assignment1/cs231n/layers.py::{name}", each("cs231n/layers.py", [A2]))
-      for name in ("affine_forward", "affine_backward", "relu_forward", "relu_backward", "svm_loss",
-                   "softmax_loss")],
-    *[Copy(f"assignment1/cs231n/layer_utils.py::{name}", each("cs231n/layer_utils.py", [A2]))
-      for name in ("affine_relu_forward", "affine_relu_backward")],
+    *[
+        Copy(f"assignment1/cs231n/layers.py::{name}", each("cs231n/layers.py", [A2]))
+        for name in ("affine_forward", "affine_backward", "relu_forward", "relu_backward", "svm_loss", "softmax_loss")
+    ],
+    *[
+        Copy(f"assignment1/cs231n/layer_utils.py::{name}", each("cs231n/layer_utils.py", [A2]))
+        for name in ("affine_relu_forward", "affine_relu_backward")
+    ],
     # the tests' shared pieces: references (num_grad, rel_error), the points marker, the Solver's mechanics
     Copy("assignment1/tests/helpers.py", each("tests/helpers.py", [A2, A3])),
     Copy("assignment1/tests/conftest.py", each("tests/conftest.py", [A2, A3])),
@@ -85,8 +98,14 @@ def _span(text, name, where):
         raise CopyError(f"{where}: cannot be parsed ({e})") from None
     body, node = tree.body, None
     for part in name.split("."):
-        node = next((n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                     and n.name == part), None)
+        node = next(
+            (
+                n
+                for n in body
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == part
+            ),
+            None,
+        )
         if node is None:
             raise CopyError(f"{where}: no function or class named {name}")
         body = node.body
@@ -143,8 +162,9 @@ def check(root=ROOT, copies=None, out=print):
                 out(f"MISSING {target}: a declared copy of {copy.source}")
                 problems += 1
             elif have != want:
-                diff = difflib.unified_diff(want.splitlines(), have.splitlines(), f"{copy.source} (source)",
-                                            target, lineterm="", n=1)
+                diff = difflib.unified_diff(
+                    want.splitlines(), have.splitlines(), f"{copy.source} (source)", target, lineterm="", n=1
+                )
                 out(f"DIFFERS {target} from its source {copy.source}\n" + "\n".join(list(diff)[:40]))
                 problems += 1
             else:
@@ -182,8 +202,10 @@ def main(argv=None):
         return 0
     n = check(out=lambda s: print(s) if not s.startswith("ok") else None)
     if n:
-        print(f"{n} problem(s). Edit the SOURCE named above (never a copy), then run "
-              "`python -m tools.dev.copies --write`; the list is COPIES in tools/dev/copies.py.")
+        print(
+            f"{n} problem(s). Edit the SOURCE named above (never a copy), then run "
+            "`python -m tools.dev.copies --write`; the list is COPIES in tools/dev/copies.py."
+        )
         return 1
     print(f"all {sum(len(c.targets) for c in COPIES)} declared copies match their sources")
     return 0

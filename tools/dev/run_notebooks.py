@@ -14,6 +14,7 @@ others still run; the exit code is non-zero if any failed. --expect-stubs (used 
 `python -m tools.release --notebooks` on the student release) accepts a notebook whose first error is
 NotImplementedError: it ran up to the first fill-in.
 """
+
 import argparse
 import glob
 import os
@@ -73,9 +74,18 @@ def prepare_smoke_data(data_dir, assignments):
     if not wanted:
         return True
     os.makedirs(data_dir, exist_ok=True)
-    cmd = [sys.executable, os.path.join(ROOT, "datasets", "get_datasets.py"), *wanted, "--synthetic",
-           "--data-dir", data_dir, "--no-progress"]
-    log(f"smoke data: {' '.join(os.path.relpath(c, ROOT) if os.path.isabs(c) and c.startswith(ROOT) else c for c in cmd[1:])}")
+    cmd = [
+        sys.executable,
+        os.path.join(ROOT, "datasets", "get_datasets.py"),
+        *wanted,
+        "--synthetic",
+        "--data-dir",
+        data_dir,
+        "--no-progress",
+    ]
+    log(
+        f"smoke data: {' '.join(os.path.relpath(c, ROOT) if os.path.isabs(c) and c.startswith(ROOT) else c for c in cmd[1:])}"
+    )
     p = subprocess.run(cmd)
     if p.returncode != 0:
         log("could not prepare the synthetic smoke data (see above)")
@@ -102,8 +112,14 @@ def run_one(path, timeout, out_root, expect_stubs=False):
     def on_cell_start(cell, cell_index, **kw):
         state["index"] = cell_index
 
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=False,
-                            resources={"metadata": {"path": cwd}}, on_cell_start=on_cell_start)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        allow_errors=False,
+        resources={"metadata": {"path": cwd}},
+        on_cell_start=on_cell_start,
+    )
     err = None
     try:
         client.execute()
@@ -118,13 +134,17 @@ def run_one(path, timeout, out_root, expect_stubs=False):
     if err is None:
         return True, ""
     i = state["index"]
-    if expect_stubs and i is not None and isinstance(err, CellExecutionError) \
-            and getattr(err, "ename", "") == "NotImplementedError":
+    if (
+        expect_stubs
+        and i is not None
+        and isinstance(err, CellExecutionError)
+        and getattr(err, "ename", "") == "NotImplementedError"
+    ):
         return True, f"  stopped at the first fill-in (cell {i + 1}), as a student release should"
     lines = [f"FAILED {rel}"]
     if i is not None:
         cell = nb.cells[i]
-        code_no = sum(1 for c in nb.cells[:i + 1] if c.cell_type == "code")
+        code_no = sum(1 for c in nb.cells[: i + 1] if c.cell_type == "code")
         lines.append(f"  at cell {i + 1} (code cell {code_no}):")
         lines.append("  " + "\n  ".join(("| " + l) for l in cell.source.splitlines()))
         detail = _error_text(cell)
@@ -144,11 +164,16 @@ def main(argv=None):
     mode.add_argument("--smoke", action="store_true", help="CS231N_SMOKE=1 on synthetic data (what make test runs)")
     mode.add_argument("--full", action="store_true", help="full sizes on the real data")
     ap.add_argument("notebooks", nargs="*", help="notebook paths or globs (default: every assignment's notebooks)")
-    ap.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds (default 600 smoke, 7200 full)")
+    ap.add_argument(
+        "--timeout", type=int, default=None, help="per-cell timeout in seconds (default 600 smoke, 7200 full)"
+    )
     ap.add_argument("--data-dir", help="use this data root as it is (smoke: skip preparing build/smoke-data)")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "notebooks"), help="folder for executed copies")
-    ap.add_argument("--expect-stubs", action="store_true",
-                    help="student release: a notebook also passes when its first error is NotImplementedError")
+    ap.add_argument(
+        "--expect-stubs",
+        action="store_true",
+        help="student release: a notebook also passes when its first error is NotImplementedError",
+    )
     args = ap.parse_args(argv)
     notebooks = find_notebooks(args.notebooks)
     if not notebooks:
@@ -169,8 +194,10 @@ def main(argv=None):
         os.environ.pop("CS231N_SMOKE", None)
         if args.data_dir:
             os.environ["CS231N_DATASETS"] = os.path.abspath(args.data_dir)
-    log(f"running {len(notebooks)} notebook(s), {'smoke' if args.smoke else 'full'} mode, "
-        f"data: {os.environ.get('CS231N_DATASETS', 'datasets/')}, per-cell timeout {timeout} s")
+    log(
+        f"running {len(notebooks)} notebook(s), {'smoke' if args.smoke else 'full'} mode, "
+        f"data: {os.environ.get('CS231N_DATASETS', 'datasets/')}, per-cell timeout {timeout} s"
+    )
     failures, times = [], []
     for path in notebooks:
         rel = os.path.relpath(path, ROOT) if path.startswith(ROOT) else path

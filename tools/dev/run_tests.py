@@ -7,6 +7,7 @@ rootdir and working directory, because all three packages are called `cs231n`.
 pytest's exit code 5 ("no tests collected") counts as success. Every step runs even if
 an earlier one failed; the exit code is non-zero if any failed.
 """
+
 import os
 import re
 import subprocess
@@ -47,8 +48,7 @@ def main():
         t0 = time.time()
         if is_pytest:
             env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")  # ~1 s less per start
-            proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True)
+            proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             sys.stdout.write(proc.stdout)
             tail = proc.stdout.strip().splitlines()[-1:] or [""]
             passed += sum(int(n) for n in re.findall(r"(\d+) passed", tail[0]))

@@ -28,8 +28,23 @@ from .files import (
 )
 
 __all__ = [
-    "ASSIGNMENTS", "AUTOGRADER_TOOLS", "DATASET_FILES", "REFERENCE_ONLY", "ZIP_DATE",
-    "autograder_tool_files", "existing_assignments", "find_leaks", "fnmatch", "is_dataset_file",
-    "is_reference_only", "list_files", "main", "markers", "release_files", "render", "validate",
-    "write_tree", "write_zip",
+    "ASSIGNMENTS",
+    "AUTOGRADER_TOOLS",
+    "DATASET_FILES",
+    "REFERENCE_ONLY",
+    "ZIP_DATE",
+    "autograder_tool_files",
+    "existing_assignments",
+    "find_leaks",
+    "fnmatch",
+    "is_dataset_file",
+    "is_reference_only",
+    "list_files",
+    "main",
+    "markers",
+    "release_files",
+    "render",
+    "validate",
+    "write_tree",
+    "write_zip",
 ]

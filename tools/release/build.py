@@ -19,6 +19,7 @@ Validation (after every build): the package imports (every module, in a subproce
 no line that was inside a marker (or a solution cell) survives; every graded test fails
 against the stubs (tests in modules with GRADED = False are given code and skipped).
 """
+
 import argparse
 import json
 import os
@@ -33,7 +34,7 @@ from . import markers
 from .files import ASSIGNMENTS, existing_assignments, list_files, release_files  # noqa: F401  (re-exported)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ZIP_DATE = (2020, 1, 1, 0, 0, 0)      # fixed timestamps: the same input gives the same zip
+ZIP_DATE = (2020, 1, 1, 0, 0, 0)  # fixed timestamps: the same input gives the same zip
 
 
 def log(msg=""):
@@ -131,15 +132,34 @@ def build(root, out_dir, names, make_zip=True):
         if make_zip:
             write_zip(files, name, os.path.join(out_dir, name + ".zip"))
         n_regions = sum(len(markers.find_regions(r[0])) for r in record.values())
-        log(f"{name}: {len(files)} files, {n_regions} solution regions stubbed -> "
-            f"{os.path.relpath(os.path.join(out_dir, name), root)}{'/ (+ .zip)' if make_zip else '/'}")
+        log(
+            f"{name}: {len(files)} files, {n_regions} solution regions stubbed -> "
+            f"{os.path.relpath(os.path.join(out_dir, name), root)}{'/ (+ .zip)' if make_zip else '/'}"
+        )
     return rendered
 
 
 # --------------------------------------------------------------------------- validation
 
-_TRIVIAL = {"pass", "else:", "try:", "finally:", "return", "break", "continue", ")", "]", "}", "),", "],",
-            "})", "))", "pass  #", "'''", '"""'}
+_TRIVIAL = {
+    "pass",
+    "else:",
+    "try:",
+    "finally:",
+    "return",
+    "break",
+    "continue",
+    ")",
+    "]",
+    "}",
+    "),",
+    "],",
+    "})",
+    "))",
+    "pass  #",
+    "'''",
+    '"""',
+}
 
 
 def _outside_and_inside(lines):
@@ -193,8 +213,15 @@ sys.exit(1 if bad else 0)
 def check_imports(release_dir):
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
     env.pop("PYTHONPATH", None)
-    p = subprocess.run([sys.executable, "-c", IMPORT_CHECK], cwd=release_dir, env=env, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True, timeout=300)
+    p = subprocess.run(
+        [sys.executable, "-c", IMPORT_CHECK],
+        cwd=release_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+    )
     return p.returncode == 0, p.stdout.strip()
 
 
@@ -213,9 +240,11 @@ def stub_test_problems(root, name, release_dir, per_test):
                 os.makedirs(os.path.dirname(p), exist_ok=True)
                 with open(p, "wb") as f:
                     f.write(data)
-        from tools import testrun   # the grading runner (imported here: grade.py imports this module too)
-        items, results, notes = testrun.run(wd, None, per_test=per_test, total=max(300.0, per_test * 20), cap=600,
-                                              only_graded=True)
+        from tools import testrun  # the grading runner (imported here: grade.py imports this module too)
+
+        items, results, notes = testrun.run(
+            wd, None, per_test=per_test, total=max(300.0, per_test * 20), cap=600, only_graded=True
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     problems, warnings = [], list(notes)
@@ -247,9 +276,11 @@ def validate(root, out_dir, names, rendered, per_test=10.0):
         problems, warnings, n_graded, n_tests = stub_test_problems(root, name, rdir, per_test)
         good = imp_ok and not leaks and not problems
         ok &= good
-        log(f"{name}: validation {'OK' if good else 'FAILED'} ({time.time() - t0:.1f} s): "
+        log(
+            f"{name}: validation {'OK' if good else 'FAILED'} ({time.time() - t0:.1f} s): "
             f"package {'imports' if imp_ok else 'does NOT import'}; {len(leaks)} leaked lines; "
-            f"{n_graded} graded tests, {len(problems)} pass on stubs")
+            f"{n_graded} graded tests, {len(problems)} pass on stubs"
+        )
         if not imp_ok:
             log("  " + imp_out.replace("\n", "\n  "))
         for line in leaks + problems:
@@ -261,15 +292,27 @@ def validate(root, out_dir, names, rendered, per_test=10.0):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Build (and validate) the student release.")
-    ap.add_argument("-a", "--assignment", action="append", type=int, metavar="N",
-                    help="only this assignment (repeatable; default: every assignment folder present)")
-    ap.add_argument("--validate", action="store_true",
-                    help="build into a temporary folder and validate it (build/release is left alone)")
+    ap.add_argument(
+        "-a",
+        "--assignment",
+        action="append",
+        type=int,
+        metavar="N",
+        help="only this assignment (repeatable; default: every assignment folder present)",
+    )
+    ap.add_argument(
+        "--validate",
+        action="store_true",
+        help="build into a temporary folder and validate it (build/release is left alone)",
+    )
     ap.add_argument("--no-validate", action="store_true", help="build only")
     ap.add_argument("--out", help="output folder (default build/release)")
     ap.add_argument("--root", default=ROOT, help=argparse.SUPPRESS)
-    ap.add_argument("--notebooks", action="store_true",
-                    help="also run the released notebooks (smoke mode): each must run up to its first fill-in")
+    ap.add_argument(
+        "--notebooks",
+        action="store_true",
+        help="also run the released notebooks (smoke mode): each must run up to its first fill-in",
+    )
     ap.add_argument("--per-test", type=float, default=10.0, help="per-test time limit in validation (s)")
     args = ap.parse_args(argv)
     root = os.path.abspath(args.root)
@@ -297,14 +340,27 @@ def main(argv=None):
         if not args.no_validate:
             ok = validate(root, out_dir, names, rendered, per_test=args.per_test)
         if args.notebooks:
-            nbs = [os.path.join(out_dir, n, f) for n in names for f in sorted(rendered[n][0])
-                   if f.endswith(".ipynb") and "/" not in f]
+            nbs = [
+                os.path.join(out_dir, n, f)
+                for n in names
+                for f in sorted(rendered[n][0])
+                if f.endswith(".ipynb") and "/" not in f
+            ]
             if nbs:
-                cmd = [sys.executable, "-m", "tools.dev.run_notebooks", "--smoke", "--expect-stubs",
-                       "--out", os.path.join(root, "build", "notebooks-release")] + nbs
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "tools.dev.run_notebooks",
+                    "--smoke",
+                    "--expect-stubs",
+                    "--out",
+                    os.path.join(root, "build", "notebooks-release"),
+                ] + nbs
                 ok &= subprocess.run(cmd, cwd=ROOT).returncode == 0
-        log(f"release {'built and validated' if not args.no_validate else 'built'}"
-            f"{'' if ok else ' WITH PROBLEMS'} in {time.time() - t0:.1f} s")
+        log(
+            f"release {'built and validated' if not args.no_validate else 'built'}"
+            f"{'' if ok else ' WITH PROBLEMS'} in {time.time() - t0:.1f} s"
+        )
         return 0 if ok else 1
     finally:
         if tmp:

@@ -19,12 +19,17 @@ ASSIGNMENTS = ["assignment1", "assignment2", "assignment3"]
 # ---- THE place that declares what never ships (patterns relative to an assignment folder).
 # tests/ and build products are always left out; git-ignored files are left out as well.
 REFERENCE_ONLY = [
-    "tests/*",                 # the autograder's tests
-    "*/__pycache__/*", "__pycache__/*", "*.pyc",
-    "*/.ipynb_checkpoints/*", ".ipynb_checkpoints/*",
+    "tests/*",  # the autograder's tests
+    "*/__pycache__/*",
+    "__pycache__/*",
+    "*.pyc",
+    "*/.ipynb_checkpoints/*",
+    ".ipynb_checkpoints/*",
     ".pytest_cache/*",
-    "*_submission.zip", "*_submission.pdf",
-    "*.reference.*", "reference/*",   # reference-only material (answer keys, notes)
+    "*_submission.zip",
+    "*_submission.pdf",
+    "*.reference.*",
+    "reference/*",  # reference-only material (answer keys, notes)
 ]
 # datasets/ files copied into each release (the script, its package and docs; never data nor tests)
 DATASET_FILES = ["*.py", "get_datasets.sh", "README.md", "course_datasets/*.py"]
@@ -42,14 +47,23 @@ def is_dataset_file(rel):
 def _git_files(root, sub):
     """Tracked plus untracked-not-ignored files under root/sub (relative to root), or None without git."""
     try:
-        out = subprocess.run(["git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard",
-                              "--", sub], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True).stdout
-        top = subprocess.run(["git", "-C", root, "rev-parse", "--show-toplevel"], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, check=True, text=True).stdout.strip()
+        out = subprocess.run(
+            ["git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", sub],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        ).stdout
+        top = subprocess.run(
+            ["git", "-C", root, "rev-parse", "--show-toplevel"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            check=True,
+            text=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
     if os.path.realpath(top) != os.path.realpath(root):
-        return None   # root is inside some other repository (e.g. a copy under build/): walk it instead
+        return None  # root is inside some other repository (e.g. a copy under build/): walk it instead
     files = sorted({f for f in out.decode("utf-8", "surrogateescape").split("\0") if f})
     return [f for f in files if os.path.isfile(os.path.join(root, f)) and not os.path.islink(os.path.join(root, f))]
 
@@ -57,8 +71,9 @@ def _git_files(root, sub):
 def _walk_files(root, sub):
     found = []
     for dirpath, dirnames, filenames in os.walk(os.path.join(root, sub)):
-        dirnames[:] = sorted(d for d in dirnames if d not in (".git", "__pycache__", ".ipynb_checkpoints",
-                                                              ".pytest_cache"))
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in (".git", "__pycache__", ".ipynb_checkpoints", ".pytest_cache")
+        )
         for fn in sorted(filenames):
             p = os.path.join(dirpath, fn)
             if not os.path.islink(p):
@@ -89,7 +104,7 @@ def release_files(root, name, include_tests=False, include_datasets=True):
     """
     out = {}
     for path in list_files(root, name):
-        rel = path[len(name) + 1:]
+        rel = path[len(name) + 1 :]
         if rel.startswith("tests/"):
             if include_tests and not is_reference_only(rel.replace("tests/", "x/", 1)):
                 out[rel] = path
@@ -105,8 +120,13 @@ def release_files(root, name, include_tests=False, include_datasets=True):
 
 
 # the tools an autograder zip carries (patterns relative to the repository; the grader's entry point and what it imports)
-AUTOGRADER_TOOLS = ["tools/__init__.py", "tools/grade.py", "tools/testrun.py", "tools/pytest_limits.py",
-                    "tools/release/*.py"]
+AUTOGRADER_TOOLS = [
+    "tools/__init__.py",
+    "tools/grade.py",
+    "tools/testrun.py",
+    "tools/pytest_limits.py",
+    "tools/release/*.py",
+]
 
 
 def autograder_tool_files(root):

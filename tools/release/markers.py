@@ -18,6 +18,7 @@ Markdown cells tagged `solution` (cell metadata "tags") become the prompt `*Your
 An END without BEGIN, a BEGIN without END, or a BEGIN inside a region raises MarkerError
 naming the file and line (for notebooks: the cell and the line in it).
 """
+
 import copy
 import re
 
@@ -57,8 +58,10 @@ def find_regions(lines, where="<text>"):
         kind = marker_kind(line)
         if kind == "begin":
             if open_at is not None:
-                raise MarkerError(f"{describe(i)}: nested '{BEGIN}' (the region opened at "
-                                  f"{describe(open_at)} is not closed yet); close it with '{END}' first")
+                raise MarkerError(
+                    f"{describe(i)}: nested '{BEGIN}' (the region opened at "
+                    f"{describe(open_at)} is not closed yet); close it with '{END}' first"
+                )
             open_at = i
         elif kind == "end":
             if open_at is None:
@@ -88,7 +91,7 @@ def stub_lines(lines, where="<text>"):
         out.append(ind + STUB[0] + "\n")
         # the stub ends with a newline unless the END line was the text's last, unterminated line
         out.append(ind + STUB[1] + ("\n" if lines[e].endswith("\n") else ""))
-        hidden.extend(lines[b + 1:e])
+        hidden.extend(lines[b + 1 : e])
         pos = e + 1
     out.extend(lines[pos:])
     return out, hidden
@@ -129,7 +132,7 @@ def stub_notebook(nb, filename="<notebook>"):
         src = _source(cell)
         if cell.get("cell_type") == "code":
             lines = src.splitlines(keepends=True)
-            where = (lambda i, ci=ci: f"{filename}: cell {ci + 1}, line {i + 1}")
+            where = lambda i, ci=ci: f"{filename}: cell {ci + 1}, line {i + 1}"
             regions = find_regions(lines, where)
             new, h = stub_lines(lines, where)
             new_src = "".join(new)
@@ -144,9 +147,11 @@ def stub_notebook(nb, filename="<notebook>"):
             lines = src.splitlines(keepends=True)
             for i, line in enumerate(lines):
                 if is_marker_line(line):
-                    raise MarkerError(f"{filename}: cell {ci + 1}, line {i + 1}: solution marker in a "
-                                      f"{cell.get('cell_type')} cell; markers belong in code cells "
-                                      f"(tag a markdown answer cell '{SOLUTION_TAG}' instead)")
+                    raise MarkerError(
+                        f"{filename}: cell {ci + 1}, line {i + 1}: solution marker in a "
+                        f"{cell.get('cell_type')} cell; markers belong in code cells "
+                        f"(tag a markdown answer cell '{SOLUTION_TAG}' instead)"
+                    )
             if cell.get("cell_type") == "markdown" and SOLUTION_TAG in _tags(cell):
                 hidden.extend(lines)
                 cell["source"] = ANSWER_PROMPT

@@ -1,4 +1,5 @@
 """Tools' tests: shared fixtures. The fixture course under fixtures/ is test data, not a test suite."""
+
 import json
 import os
 import shutil

@@ -1,4 +1,5 @@
 """Tests of collect_submission.py: the zip's contents and the warnings about notebooks."""
+
 import json
 import os
 import shutil
@@ -17,8 +18,16 @@ def nb(counts, error=False):
         outputs = []
         if error and i == len(counts) - 1:
             outputs = [{"output_type": "error", "ename": "ValueError", "evalue": "bad", "traceback": []}]
-        cells.append({"cell_type": "code", "execution_count": n, "id": f"c{i}", "metadata": {},
-                      "outputs": outputs, "source": f"x = {i}"})
+        cells.append(
+            {
+                "cell_type": "code",
+                "execution_count": n,
+                "id": f"c{i}",
+                "metadata": {},
+                "outputs": outputs,
+                "source": f"x = {i}",
+            }
+        )
     return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
 
 
@@ -35,14 +44,26 @@ def test_zip_contents_and_notebook_warnings(tmp_path):
     (a / "shuffled.ipynb").write_text(nb([3, 1, 2]))
     (a / "broken.ipynb").write_text(nb([1, 2], error=True))
     shutil.copy(SCRIPT, a / "collect_submission.py")
-    p = subprocess.run([sys.executable, "collect_submission.py"], cwd=a, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "collect_submission.py"],
+        cwd=a,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
     out = p.stdout
     assert p.returncode == 0, out
     with zipfile.ZipFile(a / "a7_code_submission.zip") as z:
         names = sorted(z.namelist())
-    assert names == ["broken.ipynb", "cs231n/__init__.py", "cs231n/classifiers/knn.py", "good.ipynb",
-                     "shuffled.ipynb", "unrun.ipynb"]
+    assert names == [
+        "broken.ipynb",
+        "cs231n/__init__.py",
+        "cs231n/classifiers/knn.py",
+        "good.ipynb",
+        "shuffled.ipynb",
+        "unrun.ipynb",
+    ]
     assert "WARNING: unrun.ipynb has not been run" in out
     assert "WARNING: shuffled.ipynb cells were not run once, in order" in out
     assert "WARNING: broken.ipynb shows errors: cell 2: ValueError: bad" in out
@@ -55,6 +76,12 @@ def test_no_package_is_an_error_not_silence(tmp_path):
     a = tmp_path / "assignment2"
     a.mkdir()
     shutil.copy(SCRIPT, a / "collect_submission.py")
-    p = subprocess.run([sys.executable, "collect_submission.py"], cwd=a, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "collect_submission.py"],
+        cwd=a,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 1 and "ERROR" in p.stdout

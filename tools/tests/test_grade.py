@@ -1,4 +1,5 @@
 """Tests of tools/grade.py on the fixture course: correct, wrong, broken, looping and unsafe submissions."""
+
 import json
 import shutil
 import zipfile
@@ -33,8 +34,21 @@ def submission_zip(course, tmp_path, changes=None, drop=(), name="sub.zip", extr
 
 def run_grade(course, tmp_path, submission, per_test=2.0, total=120.0):
     out = tmp_path / "results"
-    rc = grade.main(["--assignment", "1", str(submission), "--root", str(course), "--out", str(out),
-                     "--per-test", str(per_test), "--total", str(total)])
+    rc = grade.main(
+        [
+            "--assignment",
+            "1",
+            str(submission),
+            "--root",
+            str(course),
+            "--out",
+            str(out),
+            "--per-test",
+            str(per_test),
+            "--total",
+            str(total),
+        ]
+    )
     with open(out / "results.json") as f:
         res = json.load(f)
     by_name = {t["extra_data"]["nodeid"].split("::")[-1]: t for t in res["tests"]}
@@ -50,9 +64,13 @@ def test_reference_folder_gets_full_marks_and_results_json_has_gradescope_fields
     assert isinstance(res["execution_time"], (int, float))
     for t in res["tests"]:
         assert set(("name", "score", "max_score", "status", "output", "visibility")) <= set(t)
-        assert t["status"] in ("passed", "failed") and t["visibility"] in ("visible", "hidden", "after_due_date",
-                                                                            "after_published")
-    assert tests["test_double"]["max_score"] == 0        # given code: 0/0
+        assert t["status"] in ("passed", "failed") and t["visibility"] in (
+            "visible",
+            "hidden",
+            "after_due_date",
+            "after_published",
+        )
+    assert tests["test_double"]["max_score"] == 0  # given code: 0/0
     assert tests["test_square_all"]["max_score"] == 3 and tests["test_mul"]["max_score"] == 1
     table = capsys.readouterr().out
     assert "alpha" in table and "TOTAL" in table and f"{FULL} / {FULL}" in table
@@ -66,19 +84,25 @@ def test_stub_release_scores_zero(course, tmp_path):
 
 
 def test_wrong_noisy_and_syntax_error_submission_loses_only_what_it_breaks(course, tmp_path, capsys):
-    sub = submission_zip(course, tmp_path, {
-        "cs231n/alpha.py": [("total = a + b", "print('x' * 5000000)\n    total = a - b")],  # wrong, and 5 MB of output
-        "cs231n/beta.py": [("product = a * b", "product = a * * b")],                      # syntax error
-    })
+    sub = submission_zip(
+        course,
+        tmp_path,
+        {
+            "cs231n/alpha.py": [
+                ("total = a + b", "print('x' * 5000000)\n    total = a - b")
+            ],  # wrong, and 5 MB of output
+            "cs231n/beta.py": [("product = a * b", "product = a * * b")],  # syntax error
+        },
+    )
     rc, res, tests = run_grade(course, tmp_path, sub)
     assert rc == 0
-    assert res["score"] == 3                       # only test_square_all survives
+    assert res["score"] == 3  # only test_square_all survives
     assert tests["test_square_all"]["status"] == "passed"
     assert tests["test_add"]["status"] == "failed" and "assert -1 == 5" in tests["test_add"]["output"]
     assert tests["test_mul"]["status"] == "failed" and "SyntaxError" in tests["test_mul"]["output"]
-    assert len(tests["test_add"]["output"]) < 10000 and len(json.dumps(res)) < 100000   # output capped
+    assert len(tests["test_add"]["output"]) < 10000 and len(json.dumps(res)) < 100000  # output capped
     table = capsys.readouterr().out
-    assert "test_add" in table and "test_mul" in table   # the table names the failing checks
+    assert "test_add" in table and "test_mul" in table  # the table names the failing checks
 
 
 def test_missing_file_scores_like_the_stub_not_the_reference(course, tmp_path):
@@ -89,23 +113,29 @@ def test_missing_file_scores_like_the_stub_not_the_reference(course, tmp_path):
 
 
 def test_infinite_loops_in_a_test_and_at_import_cost_only_their_own_tests(course, tmp_path):
-    sub = submission_zip(course, tmp_path, {
-        "cs231n/alpha.py": [("out.append(x * x)", "while True:\n            pass")],
-        "cs231n/beta.py": [('"""Fixture module with one fill-in region."""', "while True:\n    pass")],
-    })
+    sub = submission_zip(
+        course,
+        tmp_path,
+        {
+            "cs231n/alpha.py": [("out.append(x * x)", "while True:\n            pass")],
+            "cs231n/beta.py": [('"""Fixture module with one fill-in region."""', "while True:\n    pass")],
+        },
+    )
     rc, res, tests = run_grade(course, tmp_path, sub, per_test=1.0)
-    assert res["score"] == 2                       # test_add still counts
+    assert res["score"] == 2  # test_add still counts
     assert "time limit" in tests["test_square_all"]["output"]
     assert tests["test_mul"]["status"] == "failed"
 
 
 def test_loop_that_blocks_the_alarm_is_killed_and_the_rest_still_run(course, tmp_path, monkeypatch):
     monkeypatch.setattr(testrun, "GRACE", 1.0)
-    evil = ("out.append(x * x)",
-            "import signal\n        signal.signal(signal.SIGALRM, signal.SIG_IGN)\n        while True:\n            pass")
+    evil = (
+        "out.append(x * x)",
+        "import signal\n        signal.signal(signal.SIGALRM, signal.SIG_IGN)\n        while True:\n            pass",
+    )
     sub = submission_zip(course, tmp_path, {"cs231n/alpha.py": [evil]})
     rc, res, tests = run_grade(course, tmp_path, sub, per_test=1.0)
-    assert res["score"] == FULL - 3           # test_add (before) and test_mul (after, re-run) still count
+    assert res["score"] == FULL - 3  # test_add (before) and test_mul (after, re-run) still count
     assert "killed" in tests["test_square_all"]["output"]
 
 
@@ -156,8 +186,16 @@ def test_gradescope_zip_holds_the_entry_points_tools_and_tests(course, tmp_path)
     assert grade.main(["--assignment", "1", "--gradescope-zip", "--root", str(course), "--out", str(tmp_path)]) == 0
     with zipfile.ZipFile(tmp_path / "a1_autograder.zip") as z:
         names = set(z.namelist())
-    for n in ("setup.sh", "run_autograder", "ASSIGNMENT", "requirements.txt", "tools/grade.py",
-              "tools/pytest_limits.py", "assignment1/tests/test_alpha.py", "assignment1/cs231n/alpha.py",
-              "datasets/get_datasets.py"):
+    for n in (
+        "setup.sh",
+        "run_autograder",
+        "ASSIGNMENT",
+        "requirements.txt",
+        "tools/grade.py",
+        "tools/pytest_limits.py",
+        "assignment1/tests/test_alpha.py",
+        "assignment1/cs231n/alpha.py",
+        "datasets/get_datasets.py",
+    ):
         assert n in names, n
     assert not any(n.endswith(".npz") for n in names)

@@ -1,5 +1,6 @@
 """Checks on the kit's own notebooks: every graded function they exercise has an inline assertion,
 a released notebook shows one answer prompt per inline question, and text known to mislead is gone."""
+
 import ast
 import glob
 import json
@@ -39,7 +40,7 @@ def written_names(assignment):
         lines = text.splitlines()
         for node in ast.parse(text).body:
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-                if any(markers.BEGIN in line for line in lines[node.lineno - 1:node.end_lineno]):
+                if any(markers.BEGIN in line for line in lines[node.lineno - 1 : node.end_lineno]):
                     names.add(node.name)
     return names
 
@@ -49,8 +50,12 @@ def graded_names(assignment):
     names = set()
     for path in glob.glob(os.path.join(ROOT, assignment, "tests", "test_*.py")):
         tree = ast.parse(open(path, encoding="utf-8").read())
-        graded = not any(isinstance(n, ast.Assign) and any(getattr(t, "id", "") == "GRADED" for t in n.targets)
-                         and getattr(n.value, "value", True) is False for n in tree.body)
+        graded = not any(
+            isinstance(n, ast.Assign)
+            and any(getattr(t, "id", "") == "GRADED" for t in n.targets)
+            and getattr(n.value, "value", True) is False
+            for n in tree.body
+        )
         if not graded:
             continue
         for node in ast.walk(tree):
@@ -72,8 +77,10 @@ def used_names(tree):
 
 def has_assert(tree, checkers=()):
     """An assert statement, or a call of a notebook function that asserts (e.g. check(...))."""
-    return any(isinstance(node, ast.Assert) or (isinstance(node, ast.Call) and getattr(node.func, "id", None) in checkers)
-               for node in ast.walk(tree))
+    return any(
+        isinstance(node, ast.Assert) or (isinstance(node, ast.Call) and getattr(node.func, "id", None) in checkers)
+        for node in ast.walk(tree)
+    )
 
 
 @pytest.mark.parametrize("rel", NOTEBOOKS)
@@ -83,8 +90,9 @@ def test_every_graded_function_a_notebook_exercises_has_an_assertion(rel):
     graded = graded_names(rel.split("/")[0])
     _, cells = _cells(rel)
     code = [ast.parse(_python(c["source"])) for c in cells if c["cell_type"] == "code"]
-    checkers = {node.name for tree in code for node in ast.walk(tree)
-                if isinstance(node, ast.FunctionDef) and has_assert(node)}
+    checkers = {
+        node.name for tree in code for node in ast.walk(tree) if isinstance(node, ast.FunctionDef) and has_assert(node)
+    }
     exercised, checked = set(), set()
     for i, tree in enumerate(code):
         names = used_names(tree) & graded
@@ -106,8 +114,10 @@ def test_released_notebook_has_one_answer_prompt_per_inline_question(rel):
         if cell["cell_type"] != "markdown":
             continue
         src = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-        events = sorted([(m.start(), "q") for m in QUESTION.finditer(src)] +
-                        [(m.start(), "a") for m in re.finditer(re.escape(markers.ANSWER_PROMPT), src)])
+        events = sorted(
+            [(m.start(), "q") for m in QUESTION.finditer(src)]
+            + [(m.start(), "a") for m in re.finditer(re.escape(markers.ANSWER_PROMPT), src)]
+        )
         for _, kind in events:
             if kind == "q":
                 counts.append(0)
@@ -150,13 +160,21 @@ def test_features_notebook_quotes_the_real_feature_dimension():
     dimension the given feature functions produce (HOG + colour histogram, without the bias)."""
     import subprocess
     import sys
+
     out = subprocess.run(
-        [sys.executable, "-c",
-         "import numpy as np\n"
-         "from cs231n.features import extract_features, hog_feature, color_histogram_hsv\n"
-         "imgs = np.random.RandomState(0).randint(0, 255, (2, 32, 32, 3)).astype(float)\n"
-         "print(extract_features(imgs, [hog_feature, lambda im: color_histogram_hsv(im, nbin=10)]).shape[1])"],
-        cwd=os.path.join(ROOT, "assignment1"), capture_output=True, text=True, check=True).stdout
+        [
+            sys.executable,
+            "-c",
+            "import numpy as np\n"
+            "from cs231n.features import extract_features, hog_feature, color_histogram_hsv\n"
+            "imgs = np.random.RandomState(0).randint(0, 255, (2, 32, 32, 3)).astype(float)\n"
+            "print(extract_features(imgs, [hog_feature, lambda im: color_histogram_hsv(im, nbin=10)]).shape[1])",
+        ],
+        cwd=os.path.join(ROOT, "assignment1"),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     dim = int(out.split()[-1])
     _, cells = _cells("assignment1/features.ipynb")
     text = "\n".join(c["source"] for c in cells if c["cell_type"] == "markdown")

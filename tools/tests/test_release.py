@@ -1,4 +1,5 @@
 """Tests of the solution markers and tools/release on the fixture course (golden output, refusals, validation)."""
+
 import json
 import os
 import zipfile
@@ -27,7 +28,7 @@ def test_release_matches_golden_files(course, tmp_path, capsys):
     out = tmp_path / "out"
     assert release.main(["--root", str(course), "--out", str(out), "--no-validate"]) == 0
     got, want = tree(out / "assignment1"), tree(GOLDEN)
-    assert sorted(got) == sorted(want)   # no tests/, no reference-only or git-ignored file, no data
+    assert sorted(got) == sorted(want)  # no tests/, no reference-only or git-ignored file, no data
     for rel in want:
         assert got[rel] == want[rel], f"{rel} differs from the golden copy"
     with zipfile.ZipFile(out / "assignment1.zip") as z:
@@ -54,7 +55,7 @@ BROKEN = [
 def test_unbalanced_or_nested_marker_is_refused_and_nothing_written(course, tmp_path, capsys, rel, extra, where, what):
     p = course / "assignment1" / rel
     text = p.read_text()
-    if extra is None:   # a second BEGIN inside add()'s region (line 11)
+    if extra is None:  # a second BEGIN inside add()'s region (line 11)
         lines = text.splitlines(keepends=True)
         lines.insert(10, "    ### BEGIN SOLUTION\n")
         text = "".join(lines)
@@ -87,7 +88,8 @@ def test_validation_passes_on_the_fixture(course, capsys):
 
 def test_validation_detects_a_vacuous_test(course, capsys):
     (course / "assignment1" / "tests" / "test_vacuous.py").write_text(
-        "from cs231n.alpha import add\n\n\ndef test_add_exists():\n    assert callable(add)\n")
+        "from cs231n.alpha import add\n\n\ndef test_add_exists():\n    assert callable(add)\n"
+    )
     assert release.main(["--root", str(course), "--validate"]) == 1
     out = capsys.readouterr().out
     assert "tests/test_vacuous.py::test_add_exists PASSES on the stubs" in out

@@ -1,4 +1,5 @@
 """Tests of tools/dev/run_notebooks.py: the failing cell is reported, the others still run, copies go to --out, stubs accepted."""
+
 import os
 import subprocess
 import sys
@@ -11,24 +12,42 @@ def test_runner_reports_the_failing_cell_and_continues(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     out = tmp_path / "executed"
-    p = subprocess.run([sys.executable, "-m", "tools.dev.run_notebooks", "--smoke", "--data-dir", str(data),
-                        "--out", str(out), "--timeout", "60", "--expect-stubs",
-                        os.path.join(nbdir, "bad.ipynb"), os.path.join(nbdir, "good.ipynb"),
-                        os.path.join(nbdir, "stub.ipynb")],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300, cwd=ROOT)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools.dev.run_notebooks",
+            "--smoke",
+            "--data-dir",
+            str(data),
+            "--out",
+            str(out),
+            "--timeout",
+            "60",
+            "--expect-stubs",
+            os.path.join(nbdir, "bad.ipynb"),
+            os.path.join(nbdir, "good.ipynb"),
+            os.path.join(nbdir, "stub.ipynb"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     log = p.stdout
     assert p.returncode == 1, log
     assert "FAILED" in log and "bad.ipynb" in log
-    assert "at cell 3 (code cell 2)" in log                    # cell number
-    assert "raise ValueError(f'boom {v}')" in log               # the cell's source
-    assert "ValueError: boom 1" in log                          # the error
+    assert "at cell 3 (code cell 2)" in log  # cell number
+    assert "raise ValueError(f'boom {v}')" in log  # the cell's source
+    assert "ValueError: boom 1" in log  # the error
     assert "never reached" not in log.split("error:")[-1]
-    assert "ok     " in log and "good.ipynb" in log             # the other notebook still ran (cwd, env)
+    assert "ok     " in log and "good.ipynb" in log  # the other notebook still ran (cwd, env)
     assert (out / "assignment1" / "good.ipynb").exists() and (out / "assignment1" / "bad.ipynb").exists()
     good = (out / "assignment1" / "good.ipynb").read_text()
-    assert str(data) in good and '"1 ' in good                  # CS231N_SMOKE=1, CS231N_DATASETS=--data-dir
+    assert str(data) in good and '"1 ' in good  # CS231N_SMOKE=1, CS231N_DATASETS=--data-dir
     # --expect-stubs (student release): stopping at the first NotImplementedError is a pass, other errors are not
     assert "stopped at the first fill-in (cell 2)" in log
     assert "1 of 3 notebook(s) failed: " in log
     with open(os.path.join(nbdir, "bad.ipynb")) as f:
-        assert '"outputs": []' in f.read()                      # the source was not written over
+        assert '"outputs": []' in f.read()  # the source was not written over

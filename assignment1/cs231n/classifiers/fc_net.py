@@ -1,4 +1,5 @@
 """A two-layer fully-connected network (affine - ReLU - affine - softmax) built from the modular layers."""
+
 import numpy as np
 
 from ..layers import *
@@ -85,8 +86,8 @@ class TwoLayerNet(object):
         ############################################################################
         ### BEGIN SOLUTION
         W1, b1, W2, b2 = (self.params[k] for k in ("W1", "b1", "W2", "b2"))
-        hidden, cache1 = affine_relu_forward(X, W1, b1)    # (N, H)
-        scores, cache2 = affine_forward(hidden, W2, b2)    # (N, C)
+        hidden, cache1 = affine_relu_forward(X, W1, b1)  # (N, H)
+        scores, cache2 = affine_forward(hidden, W2, b2)  # (N, C)
         ### END SOLUTION
 
         # If y is None then we are in test mode so just return scores
@@ -121,7 +122,7 @@ class TwoLayerNet(object):
 
     def save(self, fname):
         """Save the parameters (and reg) to exactly the path `fname` (.npz format)."""
-        with open(fname, "wb") as f:   # a file object: np.savez would append ".npz" to a bare name
+        with open(fname, "wb") as f:  # a file object: np.savez would append ".npz" to a bare name
             np.savez(f, reg=np.array(self.reg), **self.params)
 
     def load(self, fname):

@@ -1,4 +1,5 @@
 """k-nearest-neighbour classifier with L2 distances computed three ways (two loops, one loop, no loops)."""
+
 import numpy as np
 
 
@@ -140,13 +141,13 @@ class KNearestNeighbor(object):
         ### BEGIN SOLUTION
         Xte = X.astype(np.float64, copy=False)
         Xtr = self.X_train.astype(np.float64, copy=False)
-        te_sq = np.sum(Xte * Xte, axis=1)[:, None]    # (num_test, 1)
-        tr_sq = np.sum(Xtr * Xtr, axis=1)[None, :]    # (1, num_train)
-        dists = Xte.dot(Xtr.T)                        # (num_test, num_train); then in place:
+        te_sq = np.sum(Xte * Xte, axis=1)[:, None]  # (num_test, 1)
+        tr_sq = np.sum(Xtr * Xtr, axis=1)[None, :]  # (1, num_train)
+        dists = Xte.dot(Xtr.T)  # (num_test, num_train); then in place:
         dists *= -2.0
         dists += te_sq
-        dists += tr_sq                                # ||x||^2 - 2 x.y + ||y||^2
-        np.maximum(dists, 0.0, out=dists)             # rounding can dip below 0
+        dists += tr_sq  # ||x||^2 - 2 x.y + ||y||^2
+        np.maximum(dists, 0.0, out=dists)  # rounding can dip below 0
         np.sqrt(dists, out=dists)
         ### END SOLUTION
         return dists
@@ -188,14 +189,14 @@ class KNearestNeighbor(object):
             nearest = np.argsort(dists[i], kind="stable")[:k]
             closest_y = self.y_train[nearest]
             labels, counts = np.unique(closest_y, return_counts=True)  # labels sorted ascending
-            y_pred[i] = labels[np.argmax(counts)]                       # first max = smallest label
+            y_pred[i] = labels[np.argmax(counts)]  # first max = smallest label
             ### END SOLUTION
         return y_pred
 
     def save(self, fname):
         """Save the memorised training data to exactly the path `fname` (.npz format)."""
         assert self.X_train is not None, "nothing to save: call train(X, y) first"
-        with open(fname, "wb") as f:   # a file object: np.savez would append ".npz" to a bare name
+        with open(fname, "wb") as f:  # a file object: np.savez would append ".npz" to a bare name
             np.savez(f, X_train=self.X_train, y_train=self.y_train)
 
     def load(self, fname):

@@ -1,4 +1,5 @@
 """Linear classifiers trained with minibatch SGD: the LinearClassifier base and its LinearSVM and Softmax subclasses."""
+
 import numpy as np
 
 from .linear_svm import svm_loss_vectorized
@@ -11,8 +12,7 @@ class LinearClassifier(object):
     def __init__(self):
         self.W = None
 
-    def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100,
-              batch_size=200, verbose=False):
+    def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False):
         """
         Train this linear classifier using stochastic gradient descent.
 
@@ -126,7 +126,7 @@ class LinearClassifier(object):
     def save(self, fname):
         """Save the weights W to exactly the path `fname` (.npz format, whatever the name ends in)."""
         assert self.W is not None, "nothing to save: train the classifier first"
-        with open(fname, "wb") as f:   # a file object: np.savez would append ".npz" to a bare name
+        with open(fname, "wb") as f:  # a file object: np.savez would append ".npz" to a bare name
             np.savez(f, W=self.W)
 
     def load(self, fname):

@@ -1,4 +1,5 @@
 """Multiclass SVM (hinge) loss and its gradient: a naive looped version and a vectorised one."""
+
 import numpy as np
 
 
@@ -87,15 +88,15 @@ def svm_loss_vectorized(W, X, y, reg):
     ### BEGIN SOLUTION
     N = X.shape[0]
     rows = np.arange(N)
-    scores = X.dot(W)                                        # (N, C)
-    margins = scores - scores[rows, y][:, None] + 1.0        # (N, C)
+    scores = X.dot(W)  # (N, C)
+    margins = scores - scores[rows, y][:, None] + 1.0  # (N, C)
     margins[rows, y] = 0.0
     margins = np.maximum(margins, 0.0)
     loss = np.sum(margins) / N + reg * np.sum(W * W)
 
-    coeff = (margins > 0).astype(scores.dtype)              # (N, C): 1 where margin counts
+    coeff = (margins > 0).astype(scores.dtype)  # (N, C): 1 where margin counts
     coeff[rows, y] = -np.sum(coeff, axis=1)
-    dW = X.T.dot(coeff) / N + 2 * reg * W                    # (D, C)
+    dW = X.T.dot(coeff) / N + 2 * reg * W  # (D, C)
     ### END SOLUTION
 
     return loss, dW

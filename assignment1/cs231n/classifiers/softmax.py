@@ -1,4 +1,5 @@
 """Softmax (cross-entropy) loss and its gradient: a naive looped version and a vectorised one, both numerically stable."""
+
 import numpy as np
 
 
@@ -36,10 +37,10 @@ def softmax_loss_naive(W, X, y, reg):
     num_classes = W.shape[1]
     for i in range(num_train):
         scores = X[i].dot(W)
-        scores = scores - np.max(scores)           # shift: largest score becomes 0
+        scores = scores - np.max(scores)  # shift: largest score becomes 0
         exp_scores = np.exp(scores)
         total = np.sum(exp_scores)
-        loss += np.log(total) - scores[y[i]]       # -log softmax of the correct class
+        loss += np.log(total) - scores[y[i]]  # -log softmax of the correct class
         for j in range(num_classes):
             p = exp_scores[j] / total
             dW[:, j] += (p - (j == y[i])) * X[i]
@@ -69,15 +70,15 @@ def softmax_loss_vectorized(W, X, y, reg):
     ### BEGIN SOLUTION
     N = X.shape[0]
     rows = np.arange(N)
-    scores = X.dot(W)                                          # (N, C)
+    scores = X.dot(W)  # (N, C)
     scores = scores - np.max(scores, axis=1, keepdims=True)
     log_norm = np.log(np.sum(np.exp(scores), axis=1, keepdims=True))
-    log_probs = scores - log_norm                              # (N, C), all <= 0
+    log_probs = scores - log_norm  # (N, C), all <= 0
     loss = -np.sum(log_probs[rows, y]) / N + reg * np.sum(W * W)
 
-    dscores = np.exp(log_probs)                                # probabilities
+    dscores = np.exp(log_probs)  # probabilities
     dscores[rows, y] -= 1.0
-    dW = X.T.dot(dscores) / N + 2 * reg * W                    # (D, C)
+    dW = X.T.dot(dscores) / N + 2 * reg * W  # (D, C)
     ### END SOLUTION
 
     return loss, dW

@@ -1,4 +1,5 @@
 """ThreeLayerConvNet: conv - relu - 2x2 max pool - affine - relu - affine - softmax, on the fast layers."""
+
 import numpy as np
 
 from ..layers import affine_forward, affine_backward, softmax_loss

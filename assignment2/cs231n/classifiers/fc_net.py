@@ -1,4 +1,5 @@
 """FullyConnectedNet: a fully-connected network of any depth with optional batch/layer normalization and dropout."""
+
 import numpy as np
 
 from ..layers import *
@@ -167,11 +168,17 @@ class FullyConnectedNet(object):
         for i in range(1, L):
             W, b = self.params[f"W{i}"], self.params[f"b{i}"]
             if self.normalization is None:
-                h, caches[i] = affine_relu_forward(h, W, b)           # (N, H_i)
+                h, caches[i] = affine_relu_forward(h, W, b)  # (N, H_i)
             else:
                 h, caches[i] = affine_norm_relu_forward(
-                    h, W, b, self.params[f"gamma{i}"], self.params[f"beta{i}"],
-                    self.bn_params[i - 1], self.normalization)        # (N, H_i)
+                    h,
+                    W,
+                    b,
+                    self.params[f"gamma{i}"],
+                    self.params[f"beta{i}"],
+                    self.bn_params[i - 1],
+                    self.normalization,
+                )  # (N, H_i)
             if self.use_dropout:
                 h, drop_caches[i] = dropout_forward(h, self.dropout_param)
         scores, caches[L] = affine_forward(h, self.params[f"W{L}"], self.params[f"b{L}"])  # (N, C)
@@ -204,8 +211,9 @@ class FullyConnectedNet(object):
             if self.normalization is None:
                 dh, grads[f"W{i}"], grads[f"b{i}"] = affine_relu_backward(dh, caches[i])
             else:
-                dh, grads[f"W{i}"], grads[f"b{i}"], grads[f"gamma{i}"], grads[f"beta{i}"] = \
-                    affine_norm_relu_backward(dh, caches[i])
+                dh, grads[f"W{i}"], grads[f"b{i}"], grads[f"gamma{i}"], grads[f"beta{i}"] = affine_norm_relu_backward(
+                    dh, caches[i]
+                )
         for i in range(1, L + 1):
             W = self.params[f"W{i}"]
             loss += 0.5 * self.reg * np.sum(W * W)
@@ -216,8 +224,9 @@ class FullyConnectedNet(object):
 
     def predict(self, X, batch_size=1000):
         """Predicted labels, shape (N,), for inputs X of shape (N, d_1, ..., d_k) (test mode)."""
-        return np.concatenate([np.argmax(self.loss(X[i:i + batch_size]), axis=1)
-                               for i in range(0, X.shape[0], batch_size)])
+        return np.concatenate(
+            [np.argmax(self.loss(X[i : i + batch_size]), axis=1) for i in range(0, X.shape[0], batch_size)]
+        )
 
     def save(self, fname):
         """Save the parameters, reg and batchnorm running averages to exactly the path `fname` (.npz format)."""
@@ -226,7 +235,7 @@ class FullyConnectedNet(object):
             for key in ("running_mean", "running_var"):
                 if key in bn_param:
                     arrays[f"bn{i}_{key}"] = bn_param[key]
-        with open(fname, "wb") as f:   # a file object: np.savez would append ".npz" to a bare name
+        with open(fname, "wb") as f:  # a file object: np.savez would append ".npz" to a bare name
             np.savez(f, reg=np.array(self.reg), **arrays)
 
     def load(self, fname):
@@ -234,8 +243,10 @@ class FullyConnectedNet(object):
         with np.load(fname, allow_pickle=False) as f:
             params = {k: f[k] for k in f.files if k != "reg" and not k.startswith("bn")}
             if set(params) != set(self.params):
-                raise ValueError(f"{fname!r} holds parameters {sorted(params)} but this net has "
-                                 f"{sorted(self.params)}: build the net with the same hidden_dims and normalization")
+                raise ValueError(
+                    f"{fname!r} holds parameters {sorted(params)} but this net has "
+                    f"{sorted(self.params)}: build the net with the same hidden_dims and normalization"
+                )
             self.params = params
             for k in f.files:
                 if k.startswith("bn"):

@@ -6,11 +6,19 @@
 The convolutions have no bias (the batchnorm after each one has a shift), so the conv
 layers are called with a zero bias whose gradient is dropped.
 """
+
 import numpy as np
 
 from ..fast_layers import conv_backward_fast, conv_forward_fast
-from ..layers import (affine_backward, affine_forward, relu_backward, relu_forward, softmax_loss,
-                      spatial_batchnorm_backward, spatial_batchnorm_forward)
+from ..layers import (
+    affine_backward,
+    affine_forward,
+    relu_backward,
+    relu_forward,
+    softmax_loss,
+    spatial_batchnorm_backward,
+    spatial_batchnorm_forward,
+)
 
 
 def _conv(x, w, stride, pad):
@@ -27,11 +35,10 @@ def _conv(x, w, stride, pad):
     if (H + 2 * pad - k) % stride == 0 and (W + 2 * pad - k) % stride == 0:
         out, cache = conv_forward_fast(x, w, b, {"stride": stride, "pad": pad})
         return out, (cache, None)
-    need_h = (H + 2 * pad - k) // stride * stride + k          # padded extent the windows cover
+    need_h = (H + 2 * pad - k) // stride * stride + k  # padded extent the windows cover
     need_w = (W + 2 * pad - k) // stride * stride + k
     xp = np.pad(x, ((0, 0), (0, 0), (pad, max(0, need_h - H - pad)), (pad, max(0, need_w - W - pad))))
-    out, cache = conv_forward_fast(np.ascontiguousarray(xp[:, :, :need_h, :need_w]), w, b,
-                                   {"stride": stride, "pad": 0})
+    out, cache = conv_forward_fast(np.ascontiguousarray(xp[:, :, :need_h, :need_w]), w, b, {"stride": stride, "pad": 0})
     return out, (cache, (x.shape, pad))
 
 
@@ -45,7 +52,7 @@ def _conv_backward(dout, cache, need_dx=True):
     H, W = shape[2:]
     full = np.zeros(shape, dtype=dx.dtype)
     hh, ww = min(H, dx.shape[2] - pad), min(W, dx.shape[3] - pad)
-    full[:, :, :hh, :ww] = dx[:, :, pad:pad + hh, pad:pad + ww]
+    full[:, :, :hh, :ww] = dx[:, :, pad : pad + hh, pad : pad + ww]
     return full, dw
 
 
@@ -102,10 +109,12 @@ def residual_block_forward(x, p, bn_params, stride=1):
     project = "ws" in p
     N, C, H, W = x.shape
     if not project and (stride != 1 or p["w1"].shape[0] != C):
-        raise ValueError(f"the block changes the shape ({C} -> {p['w1'].shape[0]} channels, stride {stride}), "
-                         "so it needs a projection shortcut: give p['ws'], p['gammas'], p['betas']")
+        raise ValueError(
+            f"the block changes the shape ({C} -> {p['w1'].shape[0]} channels, stride {stride}), "
+            "so it needs a projection shortcut: give p['ws'], p['gammas'], p['betas']"
+        )
     ### BEGIN SOLUTION
-    h, c_conv1 = _conv(x, p["w1"], stride, 1)                                       # (N, F, H', W')
+    h, c_conv1 = _conv(x, p["w1"], stride, 1)  # (N, F, H', W')
     h, c_bn1 = spatial_batchnorm_forward(h, p["gamma1"], p["beta1"], bn_params[0])
     h, c_relu1 = relu_forward(h)
     h, c_conv2 = _conv(h, p["w2"], 1, 1)
@@ -135,7 +144,7 @@ def residual_block_backward(dout, cache):
     ### BEGIN SOLUTION
     c_conv1, c_bn1, c_relu1, c_conv2, c_bn2, c_short, c_out = cache
     grads = {}
-    dsum = relu_backward(dout, c_out)                   # flows into both the body and the shortcut
+    dsum = relu_backward(dout, c_out)  # flows into both the body and the shortcut
     if c_short is not None:
         c_convs, c_bns = c_short
         ds, grads["gammas"], grads["betas"] = spatial_batchnorm_backward(dsum, c_bns)
@@ -165,14 +174,22 @@ class SmallResNet:
     self.bn_params holds one dict per batchnorm. loss(X, y) follows the Solver's contract.
     """
 
-    def __init__(self, input_dim=(3, 32, 32), filters=(16, 32, 64), blocks_per_stage=1, num_classes=10,
-                 reg=0.0, dtype=np.float32, seed=None):
+    def __init__(
+        self,
+        input_dim=(3, 32, 32),
+        filters=(16, 32, 64),
+        blocks_per_stage=1,
+        num_classes=10,
+        reg=0.0,
+        dtype=np.float32,
+        seed=None,
+    ):
         C, H, W = input_dim
         rng = np.random.default_rng(seed)
         self.reg, self.dtype = reg, dtype
         self.params, self.blocks, self.bn_params = {}, [], []
 
-        def kaiming(shape):                       # N(0, 2 / fan_in) for conv (F, C, k, k)
+        def kaiming(shape):  # N(0, 2 / fan_in) for conv (F, C, k, k)
             return (rng.standard_normal(shape) * np.sqrt(2.0 / np.prod(shape[1:]))).astype(dtype)
 
         def add_bn(prefix, F):
@@ -188,8 +205,14 @@ class SmallResNet:
             for i in range(blocks_per_stage):
                 k = len(self.blocks)
                 stride = 2 if (s > 0 and i == 0) else 1
-                names = {"w1": f"b{k}_w1", "gamma1": f"b{k}_gamma1", "beta1": f"b{k}_beta1",
-                         "w2": f"b{k}_w2", "gamma2": f"b{k}_gamma2", "beta2": f"b{k}_beta2"}
+                names = {
+                    "w1": f"b{k}_w1",
+                    "gamma1": f"b{k}_gamma1",
+                    "beta1": f"b{k}_beta1",
+                    "w2": f"b{k}_w2",
+                    "gamma2": f"b{k}_gamma2",
+                    "beta2": f"b{k}_beta2",
+                }
                 self.params[names["w1"]] = kaiming((F, c_in, 3, 3))
                 self.params[names["w2"]] = kaiming((F, F, 3, 3))
                 bns = [add_bn(f"b{k}_@1", F), add_bn(f"b{k}_@2", F)]
@@ -214,8 +237,9 @@ class SmallResNet:
         h, c_relu0 = relu_forward(h)
         caches = []
         for names, bns, stride in self.blocks:
-            h, c = residual_block_forward(h, {k: P[v] for k, v in names.items()},
-                                          [self.bn_params[j] for j in bns], stride)
+            h, c = residual_block_forward(
+                h, {k: P[v] for k, v in names.items()}, [self.bn_params[j] for j in bns], stride
+            )
             caches.append(c)
         h, c_gap = global_avg_pool_forward(h)
         scores, c_fc = affine_forward(h, P["W_fc"], P["b_fc"])
@@ -234,7 +258,7 @@ class SmallResNet:
                 grads[names[k]] = v
         dh = relu_backward(dh, c_relu0)
         dh, grads["gamma0"], grads["beta0"] = spatial_batchnorm_backward(dh, c_bn0)
-        _, grads["W0"] = _conv_backward(dh, c_conv0, need_dx=False)   # no gradient for the images
+        _, grads["W0"] = _conv_backward(dh, c_conv0, need_dx=False)  # no gradient for the images
         for w in weights:
             grads[w] = grads[w] + self.reg * P[w]
         return loss, grads

@@ -1,9 +1,20 @@
 """CaptioningRNN: image features -> caption, with a vanilla RNN or an LSTM (numpy, built from cs231n.rnn_layers)."""
+
 import numpy as np
 
-from cs231n.rnn_layers import (lstm_backward, lstm_forward, lstm_step_forward, rnn_backward, rnn_forward,
-                               rnn_step_forward, temporal_affine_backward, temporal_affine_forward,
-                               temporal_softmax_loss, word_embedding_backward, word_embedding_forward)
+from cs231n.rnn_layers import (
+    lstm_backward,
+    lstm_forward,
+    lstm_step_forward,
+    rnn_backward,
+    rnn_forward,
+    rnn_step_forward,
+    temporal_affine_backward,
+    temporal_affine_forward,
+    temporal_softmax_loss,
+    word_embedding_backward,
+    word_embedding_forward,
+)
 
 
 class CaptioningRNN(object):
@@ -18,8 +29,7 @@ class CaptioningRNN(object):
     There is no regularization here.
     """
 
-    def __init__(self, word_to_idx, input_dim=512, wordvec_dim=128, hidden_dim=128, cell_type="rnn",
-                 dtype=np.float32):
+    def __init__(self, word_to_idx, input_dim=512, wordvec_dim=128, hidden_dim=128, cell_type="rnn", dtype=np.float32):
         """
         Construct a new CaptioningRNN instance.
 
@@ -38,8 +48,10 @@ class CaptioningRNN(object):
         if cell_type not in {"rnn", "lstm"}:
             raise ValueError(f"invalid cell_type {cell_type!r}: use 'rnn' or 'lstm'")
         if "<NULL>" not in word_to_idx:
-            raise ValueError("word_to_idx lacks '<NULL>' (the padding token the loss masks out); "
-                             "use the vocabulary from load_coco_data")
+            raise ValueError(
+                "word_to_idx lacks '<NULL>' (the padding token the loss masks out); "
+                "use the vocabulary from load_coco_data"
+            )
 
         self.cell_type = cell_type
         self.dtype = dtype
@@ -109,10 +121,10 @@ class CaptioningRNN(object):
         # (5) temporal_softmax_loss against captions_out with the mask.
         # Then the backward pass, filling grads[k] for every key of self.params.
         ### BEGIN SOLUTION
-        h0 = features.dot(W_proj) + b_proj                               # (N, H)
-        x, embed_cache = word_embedding_forward(captions_in, W_embed)    # (N, T, W)
+        h0 = features.dot(W_proj) + b_proj  # (N, H)
+        x, embed_cache = word_embedding_forward(captions_in, W_embed)  # (N, T, W)
         if self.cell_type == "rnn":
-            h, rec_cache = rnn_forward(x, h0, Wx, Wh, b)                 # (N, T, H)
+            h, rec_cache = rnn_forward(x, h0, Wx, Wh, b)  # (N, T, H)
         else:
             h, rec_cache = lstm_forward(x, h0, Wx, Wh, b)
         scores, aff_cache = temporal_affine_forward(h, W_vocab, b_vocab)  # (N, T, V)
@@ -150,9 +162,11 @@ class CaptioningRNN(object):
         """
         missing = [tok for tok, idx in (("<START>", self._start), ("<END>", self._end)) if idx is None]
         if missing:
-            raise ValueError(f"sample() needs {' and '.join(missing)} in word_to_idx (it starts every caption "
-                             "with <START> and stops a row at <END>); this vocabulary only works for the loss. "
-                             "Use the vocabulary from load_coco_data.")
+            raise ValueError(
+                f"sample() needs {' and '.join(missing)} in word_to_idx (it starts every caption "
+                "with <START> and stops a row at <END>); this vocabulary only works for the loss. "
+                "Use the vocabulary from load_coco_data."
+            )
         N = features.shape[0]
         captions = self._null * np.ones((N, max_length), dtype=np.int32)
 
@@ -165,17 +179,17 @@ class CaptioningRNN(object):
         # rnn_step_forward / lstm_step_forward; stop a row once it has produced <END>
         # (you may stop the loop early when every row has).
         ### BEGIN SOLUTION
-        h = features.dot(W_proj) + b_proj                 # (N, H)
+        h = features.dot(W_proj) + b_proj  # (N, H)
         c = np.zeros_like(h)
-        words = np.full(N, self._start, dtype=np.int64)   # current input word of each row
+        words = np.full(N, self._start, dtype=np.int64)  # current input word of each row
         done = np.zeros(N, dtype=bool)
         for t in range(max_length):
-            x = W_embed[words]                            # (N, W)
+            x = W_embed[words]  # (N, W)
             if self.cell_type == "rnn":
                 h, _ = rnn_step_forward(x, h, Wx, Wh, b)
             else:
                 h, c, _ = lstm_step_forward(x, h, c, Wx, Wh, b)
-            scores = h.dot(W_vocab) + b_vocab             # (N, V)
+            scores = h.dot(W_vocab) + b_vocab  # (N, V)
             words = np.argmax(scores, axis=1)
             captions[~done, t] = words[~done]
             done |= words == self._end

@@ -1,4 +1,5 @@
 """Bench a1.features: HOG + HSV hue histogram features, then a linear SVM and a TwoLayerNet on them (course splits)."""
+
 import time
 
 import numpy as np
@@ -10,8 +11,7 @@ from cs231n.features import color_histogram_hsv, extract_features, hog_feature
 from cs231n.solver import Solver
 
 SVM = dict(learning_rate=1e-2, reg=1e-2, num_iters=1500, batch_size=200)
-NET = dict(hidden_dim=500, weight_scale=1e-2, reg=1e-3, learning_rate=0.3, lr_decay=0.95,
-           batch_size=200, num_epochs=15)
+NET = dict(hidden_dim=500, weight_scale=1e-2, reg=1e-3, learning_rate=0.3, lr_decay=0.95, batch_size=200, num_epochs=15)
 
 
 def run():
@@ -37,12 +37,24 @@ def run():
 
     t2 = time.time()
     np.random.seed(0)
-    net = TwoLayerNet(input_dim=feats["train"].shape[1], hidden_dim=NET["hidden_dim"],
-                      weight_scale=NET["weight_scale"], reg=NET["reg"])
+    net = TwoLayerNet(
+        input_dim=feats["train"].shape[1],
+        hidden_dim=NET["hidden_dim"],
+        weight_scale=NET["weight_scale"],
+        reg=NET["reg"],
+    )
     data = {"X_train": feats["train"], "y_train": y["train"], "X_val": feats["val"], "y_val": y["val"]}
-    solver = Solver(net, data, update_rule="sgd", optim_config={"learning_rate": NET["learning_rate"]},
-                    lr_decay=NET["lr_decay"], batch_size=NET["batch_size"], num_epochs=NET["num_epochs"],
-                    verbose=False, seed=0)
+    solver = Solver(
+        net,
+        data,
+        update_rule="sgd",
+        optim_config={"learning_rate": NET["learning_rate"]},
+        lr_decay=NET["lr_decay"],
+        batch_size=NET["batch_size"],
+        num_epochs=NET["num_epochs"],
+        verbose=False,
+        seed=0,
+    )
     solver.train()
     net_test = float(np.mean(net.predict(feats["test"]) == y["test"]))
     net_seconds = time.time() - t2

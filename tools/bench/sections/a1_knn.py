@@ -1,4 +1,5 @@
 """Bench a1.knn: kNN on CIFAR-10 (5,000 train / 500 test, k by 5-fold CV), agreement with scikit-learn, distance timings."""
+
 import time
 
 import numpy as np
@@ -27,7 +28,7 @@ def run():
     acc = {k: [] for k in K_CHOICES}
     knn = KNearestNeighbor()
     for i in range(NUM_FOLDS):
-        knn.train(np.concatenate(X_folds[:i] + X_folds[i + 1:]), np.concatenate(y_folds[:i] + y_folds[i + 1:]))
+        knn.train(np.concatenate(X_folds[:i] + X_folds[i + 1 :]), np.concatenate(y_folds[:i] + y_folds[i + 1 :]))
         dists = knn.compute_distances_no_loops(X_folds[i])
         for k in K_CHOICES:
             acc[k].append(float(np.mean(knn.predict_labels(dists, k=k) == y_folds[i])))
@@ -40,6 +41,7 @@ def run():
 
     from sklearn.metrics import pairwise_distances
     from sklearn.neighbors import KNeighborsClassifier
+
     sk = KNeighborsClassifier(n_neighbors=best_k, algorithm="brute").fit(X_train, y_train)
     agreement = float(np.mean(sk.predict(X_test) == y_pred))
 

@@ -1,4 +1,5 @@
 """Bench a1.svm / a1.softmax: linear classifiers on raw CIFAR-10 pixels (course splits), a small lr x reg search on val."""
+
 import time
 
 import numpy as np
@@ -33,8 +34,14 @@ def search(name, data):
         for reg in cfg["regs"]:
             np.random.seed(0)
             clf = cfg["cls"]()
-            clf.train(data["X_train"], data["y_train"], learning_rate=lr, reg=reg,
-                      num_iters=cfg["num_iters"], batch_size=cfg["batch_size"])
+            clf.train(
+                data["X_train"],
+                data["y_train"],
+                learning_rate=lr,
+                reg=reg,
+                num_iters=cfg["num_iters"],
+                batch_size=cfg["batch_size"],
+            )
             val = float(np.mean(clf.predict(data["X_val"]) == data["y_val"]))
             print(f"   {name}: lr {lr:g} reg {reg:g} -> val {val:.3f}", flush=True)
             if val > best[0]:

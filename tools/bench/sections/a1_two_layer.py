@@ -1,4 +1,5 @@
 """Bench a1.two_layer: TwoLayerNet + Solver (sgd) on mean-subtracted CIFAR-10 pixels, course splits."""
+
 import time
 
 import numpy as np
@@ -8,8 +9,9 @@ from cs231n.data_utils import get_CIFAR10_data
 from cs231n.solver import Solver
 
 # Tuned on the stand-in (one run): val 0.555, test 0.522.
-HPARAMS = dict(hidden_dim=300, weight_scale=1e-3, reg=0.1, learning_rate=1e-3, lr_decay=0.95,
-               batch_size=200, num_epochs=12)
+HPARAMS = dict(
+    hidden_dim=300, weight_scale=1e-3, reg=0.1, learning_rate=1e-3, lr_decay=0.95, batch_size=200, num_epochs=12
+)
 
 
 def run():
@@ -20,9 +22,17 @@ def run():
     model = TwoLayerNet(hidden_dim=hp["hidden_dim"], weight_scale=hp["weight_scale"], reg=hp["reg"])
     # float32 parameters match the float32 data, so no matmul upcasts (about 2x faster on CPU)
     model.params = {k: v.astype(np.float32) for k, v in model.params.items()}
-    solver = Solver(model, data, update_rule="sgd", optim_config={"learning_rate": hp["learning_rate"]},
-                    lr_decay=hp["lr_decay"], batch_size=hp["batch_size"], num_epochs=hp["num_epochs"],
-                    verbose=False, seed=0)
+    solver = Solver(
+        model,
+        data,
+        update_rule="sgd",
+        optim_config={"learning_rate": hp["learning_rate"]},
+        lr_decay=hp["lr_decay"],
+        batch_size=hp["batch_size"],
+        num_epochs=hp["num_epochs"],
+        verbose=False,
+        seed=0,
+    )
     t_train = time.time()
     solver.train()
     train_seconds = time.time() - t_train

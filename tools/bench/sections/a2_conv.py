@@ -20,6 +20,7 @@ torch's time, lower is better):
 
 Set A2_CONV_BENCH_QUICK=1 to skip the CNN epoch (the layer timings take about a minute).
 """
+
 import os
 import time
 
@@ -42,6 +43,7 @@ def _median_time(fn, repeats=7, warmup=1):
 
 def _bench_conv(torch, metrics):
     from cs231n.fast_layers import conv_forward_fast, conv_backward_fast
+
     F_ = torch.nn.functional
     for dtype in ("float64", "float32"):
         for name, (N, C, H, W, F, K, s, p) in SHAPES.items():
@@ -68,20 +70,26 @@ def _bench_conv(torch, metrics):
                 F_.conv2d(xt, wt, bt, stride=s, padding=p).backward(dt)
 
             # the floor of any im2col design: the matrix products alone, on columns already built
-            cols = conv_forward_fast(x, w, b, cp)[1][4]                          # (K, N*P)
+            cols = conv_forward_fast(x, w, b, cp)[1][4]  # (K, N*P)
             w2 = w.reshape(F, -1)
-            d2 = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(F, -1)   # (F, N*P)
+            d2 = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(F, -1)  # (F, N*P)
             buf_o = np.empty((F, cols.shape[1]), dtype)
             buf_c = np.empty(cols.shape, dtype)
 
             # ours, torch's and the GEMM floor timed in blocks taken in turn, so that all see the same machine
             t_fwd, tt_fwd, t_gemm_fwd = paired_median_seconds(
-                [lambda: conv_forward_fast(x, w, b, cp), torch_fwd, lambda: np.matmul(w2, cols, out=buf_o)], repeats)
+                [lambda: conv_forward_fast(x, w, b, cp), torch_fwd, lambda: np.matmul(w2, cols, out=buf_o)], repeats
+            )
             t_fb, tt_fb, t_gemm_bwd = paired_median_seconds(
-                [lambda: conv_backward_fast(dout, conv_forward_fast(x, w, b, cp)[1]), torch_fwdbwd,
-                 lambda: (d2 @ cols.T, np.matmul(w2.T, d2, out=buf_c))], repeats)
+                [
+                    lambda: conv_backward_fast(dout, conv_forward_fast(x, w, b, cp)[1]),
+                    torch_fwdbwd,
+                    lambda: (d2 @ cols.T, np.matmul(w2.T, d2, out=buf_c)),
+                ],
+                repeats,
+            )
             t_gemm_fb = t_gemm_fwd + t_gemm_bwd
-            cols = buf_o = buf_c = None       # free the buffers before the next shape
+            cols = buf_o = buf_c = None  # free the buffers before the next shape
             key = f"a2.conv.{name}.{dtype}"
             metrics[f"{key}.fwd_ms"] = round(t_fwd * 1e3, 3)
             metrics[f"{key}.fwdbwd_ms"] = round(t_fb * 1e3, 3)
@@ -101,17 +109,19 @@ def _bench_gemm(metrics):
     for dtype in ("float64", "float32"):
         a = np.random.default_rng(0).standard_normal((2048, 2048)).astype(dtype)
         t = _median_time(lambda: a @ a, 5)
-        metrics[f"a2.numpy_gemm_gflops.{dtype}"] = round(2.0 * 2048 ** 3 / t / 1e9, 2)
+        metrics[f"a2.numpy_gemm_gflops.{dtype}"] = round(2.0 * 2048**3 / t / 1e9, 2)
         if f"a2.conv.fwd_gflops_large.{dtype}" in metrics:
             metrics[f"a2.conv.fwd_gemm_fraction_large.{dtype}"] = round(
-                metrics[f"a2.conv.fwd_gflops_large.{dtype}"] / metrics[f"a2.numpy_gemm_gflops.{dtype}"], 3)
+                metrics[f"a2.conv.fwd_gflops_large.{dtype}"] / metrics[f"a2.numpy_gemm_gflops.{dtype}"], 3
+            )
 
 
 def _bench_pool(torch, metrics):
     from cs231n.fast_layers import max_pool_forward_fast, max_pool_backward_fast
+
     pp = {"pool_height": 2, "pool_width": 2, "stride": 2}
     for dtype in ("float64", "float32"):
-        x = np.random.default_rng(0).standard_normal((50, 32, 32, 32)).astype(dtype)   # the CNN's pool
+        x = np.random.default_rng(0).standard_normal((50, 32, 32, 32)).astype(dtype)  # the CNN's pool
         out, _ = max_pool_forward_fast(x, pp)
         dout = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
         xt = torch.from_numpy(x).requires_grad_()
@@ -121,8 +131,9 @@ def _bench_pool(torch, metrics):
             xt.grad = None
             torch.nn.functional.max_pool2d(xt, 2, 2).backward(dt)
 
-        t, tt = paired_median_seconds([lambda: max_pool_backward_fast(dout, max_pool_forward_fast(x, pp)[1]),
-                                       torch_fb], 7)
+        t, tt = paired_median_seconds(
+            [lambda: max_pool_backward_fast(dout, max_pool_forward_fast(x, pp)[1]), torch_fb], 7
+        )
         metrics[f"a2.pool.{dtype}.fwdbwd_ms"] = round(t * 1e3, 3)
         metrics[f"a2.pool.{dtype}.torch_fwdbwd_ms"] = round(tt * 1e3, 3)
         metrics[f"a2.pool.{dtype}.fwdbwd_ratio_vs_torch"] = round(t / tt, 3)
@@ -131,13 +142,15 @@ def _bench_pool(torch, metrics):
     pp3 = {"pool_height": 3, "pool_width": 3, "stride": 2}
     out, _ = max_pool_forward_fast(x, pp3)
     dout = np.ones_like(out)
-    metrics["a2.pool.overlap3s2.float64.fwdbwd_ms"] = round(1e3 * _median_time(
-        lambda: max_pool_backward_fast(dout, max_pool_forward_fast(x, pp3)[1]), 5), 3)
+    metrics["a2.pool.overlap3s2.float64.fwdbwd_ms"] = round(
+        1e3 * _median_time(lambda: max_pool_backward_fast(dout, max_pool_forward_fast(x, pp3)[1]), 5), 3
+    )
 
 
 def _bench_naive(metrics):
     from cs231n.fast_layers import conv_forward_fast
     from cs231n.layers import conv_forward_naive
+
     N, C, H, W, F, K, s, p = SHAPES["n100_c3_31x31_f25_k3_s2"]
     rng = np.random.default_rng(0)
     x = rng.standard_normal((N, C, H, W))
@@ -159,8 +172,15 @@ def _torch_epoch(torch, data, num_iters, batch_size, seed):
     """The same net, initialisation scale, optimizer, batch size and sampling in PyTorch float32."""
     nn = torch.nn
     torch.manual_seed(seed)
-    net = nn.Sequential(nn.Conv2d(3, 32, 7, padding=3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                        nn.Linear(32 * 16 * 16, 100), nn.ReLU(), nn.Linear(100, 10))
+    net = nn.Sequential(
+        nn.Conv2d(3, 32, 7, padding=3),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(32 * 16 * 16, 100),
+        nn.ReLU(),
+        nn.Linear(100, 10),
+    )
     with torch.no_grad():
         for m in net:
             if isinstance(m, (nn.Conv2d, nn.Linear)):
@@ -189,14 +209,23 @@ def _bench_cnn(torch, metrics):
     from cs231n.classifiers.cnn import ThreeLayerConvNet
     from cs231n.data_utils import get_CIFAR10_data
     from cs231n.solver import Solver
+
     data = get_CIFAR10_data()
     data = {k: v for k, v in data.items() if k.startswith(("X_train", "y_train", "X_val", "y_val"))}
     batch_size = 50
     num_iters = len(data["X_train"]) // batch_size
     np.random.seed(0)
     model = ThreeLayerConvNet(weight_scale=1e-3, hidden_dim=100, reg=0.0, dtype=np.float32)
-    solver = Solver(model, data, update_rule="adam", optim_config={"learning_rate": 1e-3},
-                    num_epochs=1, batch_size=batch_size, verbose=False, seed=0)
+    solver = Solver(
+        model,
+        data,
+        update_rule="adam",
+        optim_config={"learning_rate": 1e-3},
+        num_epochs=1,
+        batch_size=batch_size,
+        verbose=False,
+        seed=0,
+    )
     t0 = time.perf_counter()
     for _ in range(num_iters):
         solver._step()
@@ -215,11 +244,16 @@ def _bench_cnn(torch, metrics):
 
 def run():
     import torch
+
     threads = os.cpu_count() or 1
     torch.set_num_threads(threads)
     metrics = {"a2.conv.torch_threads": threads}
-    stages = [("conv layers vs torch", _bench_conv, (torch, metrics)), ("numpy GEMM", _bench_gemm, (metrics,)),
-              ("max pool vs torch", _bench_pool, (torch, metrics)), ("naive conv", _bench_naive, (metrics,))]
+    stages = [
+        ("conv layers vs torch", _bench_conv, (torch, metrics)),
+        ("numpy GEMM", _bench_gemm, (metrics,)),
+        ("max pool vs torch", _bench_pool, (torch, metrics)),
+        ("naive conv", _bench_naive, (metrics,)),
+    ]
     if os.environ.get("A2_CONV_BENCH_QUICK", "") not in ("1", "true", "yes"):
         stages.append(("ThreeLayerConvNet epoch, ours and torch's", _bench_cnn, (torch, metrics)))
     for label, fn, args in stages:
@@ -230,6 +264,6 @@ def run():
     return metrics
 
 
-if __name__ == "__main__":   # alone: cd assignment2 && PYTHONPATH=.. python -m tools.bench.sections.a2_conv
+if __name__ == "__main__":  # alone: cd assignment2 && PYTHONPATH=.. python -m tools.bench.sections.a2_conv
     for k, v in sorted(run().items()):
         print(f"{k:55s} {v}")

@@ -1,4 +1,5 @@
 """Bench a2.fc / a2.bn: the best fully-connected net on CIFAR-10, batchnorm backward speed, training throughput, epochs to 50% val."""
+
 import time
 
 import numpy as np
@@ -12,8 +13,17 @@ from cs231n.optim import adam
 from cs231n.solver import Solver
 
 # The setting FullyConnectedNets.ipynb trains on the full training set at the end of its search.
-BEST = dict(hidden_dims=[512, 256], normalization="batchnorm", dropout_keep_ratio=1, reg=1e-3,
-            weight_scale=5e-2, learning_rate=1e-3, lr_decay=0.9, num_epochs=12, batch_size=200)
+BEST = dict(
+    hidden_dims=[512, 256],
+    normalization="batchnorm",
+    dropout_keep_ratio=1,
+    reg=1e-3,
+    weight_scale=5e-2,
+    learning_rate=1e-3,
+    lr_decay=0.9,
+    num_epochs=12,
+    batch_size=200,
+)
 MAX_EPOCHS_TO_50 = 10
 
 
@@ -39,7 +49,7 @@ def train_images_per_s(data, batch_size=200, steps=40):
     def run():
         for i in range(steps):
             lo = (i * batch_size) % (X.shape[0] - batch_size)
-            _, grads = model.loss(X[lo:lo + batch_size], y[lo:lo + batch_size])
+            _, grads = model.loss(X[lo : lo + batch_size], y[lo : lo + batch_size])
             for k in model.params:
                 model.params[k], configs[k] = adam(model.params[k], grads[k], configs[k])
 
@@ -64,8 +74,17 @@ def epochs_to_50(data, normalization):
     """Epochs a 5-layer 100-unit net (Adam 1e-3, batch 200) needs to reach 50% val accuracy, or None."""
     np.random.seed(0)
     model = FullyConnectedNet([100] * 4, normalization=normalization, weight_scale=5e-2)
-    solver = Solver(model, data, update_rule="adam", optim_config={"learning_rate": 1e-3}, lr_decay=0.9,
-                    batch_size=200, num_epochs=MAX_EPOCHS_TO_50, verbose=False, seed=0)
+    solver = Solver(
+        model,
+        data,
+        update_rule="adam",
+        optim_config={"learning_rate": 1e-3},
+        lr_decay=0.9,
+        batch_size=200,
+        num_epochs=MAX_EPOCHS_TO_50,
+        verbose=False,
+        seed=0,
+    )
     solver.train()
     # val_acc_history[0] is measured after the first step, val_acc_history[e] after epoch e
     reached = [e for e, acc in enumerate(solver.val_acc_history) if e > 0 and acc >= 0.5]
@@ -82,12 +101,24 @@ def run():
     t = time.time()
     np.random.seed(0)
     b = BEST
-    model = FullyConnectedNet(b["hidden_dims"], normalization=b["normalization"],
-                              dropout_keep_ratio=b["dropout_keep_ratio"], reg=b["reg"],
-                              weight_scale=b["weight_scale"])
-    solver = Solver(model, data, update_rule="adam", optim_config={"learning_rate": b["learning_rate"]},
-                    lr_decay=b["lr_decay"], num_epochs=b["num_epochs"], batch_size=b["batch_size"],
-                    verbose=False, seed=0)
+    model = FullyConnectedNet(
+        b["hidden_dims"],
+        normalization=b["normalization"],
+        dropout_keep_ratio=b["dropout_keep_ratio"],
+        reg=b["reg"],
+        weight_scale=b["weight_scale"],
+    )
+    solver = Solver(
+        model,
+        data,
+        update_rule="adam",
+        optim_config={"learning_rate": b["learning_rate"]},
+        lr_decay=b["lr_decay"],
+        num_epochs=b["num_epochs"],
+        batch_size=b["batch_size"],
+        verbose=False,
+        seed=0,
+    )
     solver.train()
     refresh_batchnorm_statistics(model, data["X_train"], data["y_train"])
     out["a2.fc.best_val_acc"] = float(solver.best_val_acc)

@@ -7,6 +7,7 @@ test images once: test_acc averages the scores of each image and its mirror imag
 test_acc_no_mirror uses the image alone.
 Quick trials: A2_RESNET_NTRAIN (training images), A2_RESNET_NTEST, A2_RESNET_BUDGET.
 """
+
 import os
 import sys
 import time
@@ -25,12 +26,22 @@ def run():
     n_test = int(os.environ.get("A2_RESNET_NTEST", 10000))
     data = get_CIFAR10_data(num_training=n_train, num_validation=1000, num_test=n_test)
     for k in ("X_train", "X_val", "X_test"):
-        data[k] /= 64.0                                    # about unit variance
+        data[k] /= 64.0  # about unit variance
     model = SmallResNet(filters=(16, 32, 64), reg=1e-4, seed=0)
     train = {k: data[k] for k in ("X_train", "y_train", "X_val", "y_val")}
-    solver = Solver(model, train, update_rule="adam", optim_config={"learning_rate": 2e-3}, lr_decay=0.8,
-                    batch_size=100, num_epochs=1, print_every=0, verbose=False, seed=0,
-                    augment=random_flip)
+    solver = Solver(
+        model,
+        train,
+        update_rule="adam",
+        optim_config={"learning_rate": 2e-3},
+        lr_decay=0.8,
+        batch_size=100,
+        num_epochs=1,
+        print_every=0,
+        verbose=False,
+        seed=0,
+        augment=random_flip,
+    )
     epoch_seconds, spent = [], 0.0
     while True:
         t0 = time.time()
@@ -38,13 +49,17 @@ def run():
         solver.train()
         epoch_seconds.append(time.time() - t0)
         spent += epoch_seconds[-1]
-        print(f"a2_resnet: epoch {len(epoch_seconds)}: {epoch_seconds[-1]:.0f} s, "
-              f"train acc {solver.train_acc_history[-1]:.3f}, val acc {solver.val_acc_history[-1]:.3f}",
-              file=sys.stderr, flush=True)
+        print(
+            f"a2_resnet: epoch {len(epoch_seconds)}: {epoch_seconds[-1]:.0f} s, "
+            f"train acc {solver.train_acc_history[-1]:.3f}, val acc {solver.val_acc_history[-1]:.3f}",
+            file=sys.stderr,
+            flush=True,
+        )
         if spent + np.median(epoch_seconds) > budget:
             break
-    def test_scores(X):                                    # in batches of 500, test mode
-        return np.concatenate([model.loss(X[i:i + 500]) for i in range(0, len(X), 500)])
+
+    def test_scores(X):  # in batches of 500, test mode
+        return np.concatenate([model.loss(X[i : i + 500]) for i in range(0, len(X), 500)])
 
     scores, mirror = test_scores(data["X_test"]), test_scores(data["X_test"][:, :, :, ::-1])
     test_acc_single = float(np.mean(scores.argmax(1) == data["y_test"]))

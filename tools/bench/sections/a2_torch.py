@@ -5,6 +5,7 @@ wall clock of the training pass (validation excluded); on a shared machine it is
 so the process CPU time per epoch divided by the thread count is reported beside it.
 Environment overrides for quick trials: A2_TORCH_EPOCHS, A2_TORCH_NTRAIN.
 """
+
 import os
 import time
 
@@ -12,8 +13,7 @@ import numpy as np
 import torch
 
 from cs231n.data_utils import get_CIFAR10_data
-from cs231n.torch_nets import (CHALLENGE_BATCH_SIZE, challenge_training_setup, make_challenge_model,
-                               random_crop_flip)
+from cs231n.torch_nets import CHALLENGE_BATCH_SIZE, challenge_training_setup, make_challenge_model, random_crop_flip
 from cs231n.torch_utils import TensorLoader, check_accuracy, cifar10_tensors, get_device, train_model
 
 
@@ -34,16 +34,25 @@ def run():
         x = random_crop_flip(x, padding=4, generator=generator)
         return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
-    loader_train = TensorLoader(t["X_train"], t["y_train"], CHALLENGE_BATCH_SIZE, shuffle=True, seed=0,
-                                augment=augment, drop_last=True)
+    loader_train = TensorLoader(
+        t["X_train"], t["y_train"], CHALLENGE_BATCH_SIZE, shuffle=True, seed=0, augment=augment, drop_last=True
+    )
     loader_val = TensorLoader(t["X_val"], t["y_val"], 500)
     loader_test = TensorLoader(t["X_test"], t["y_test"], 500)
     model = make_challenge_model().to(device)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     optimizer, scheduler, opts = challenge_training_setup(model, epochs, len(loader_train))
-    hist = train_model(model, optimizer, loader_train, loader_val, epochs=epochs, scheduler=scheduler,
-                       label_smoothing=opts["label_smoothing"], desc="challenge ")
+    hist = train_model(
+        model,
+        optimizer,
+        loader_train,
+        loader_val,
+        epochs=epochs,
+        scheduler=scheduler,
+        label_smoothing=opts["label_smoothing"],
+        desc="challenge ",
+    )
     test_acc = check_accuracy(loader_test, model, flip_tta=opts["flip_tta"])
     test_acc_plain = check_accuracy(loader_test, model, flip_tta=False)
     threads = torch.get_num_threads()

@@ -6,6 +6,7 @@ matrices here are small, so BLAS runs single-threaded (OPENBLAS/OMP/MKL_NUM_THRE
 unless already set): multi-threaded BLAS on 25x512 products is slower, and under load
 (shared cores) it is many times slower.
 """
+
 import os
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -28,7 +29,7 @@ from cs231n.data_utils import datasets_root, is_synthetic  # noqa: E402
 OVERFIT = dict(max_train=50, wordvec_dim=256, hidden_dim=512, epochs=60, batch_size=25, lr=5e-3, lr_decay=0.98)
 # the fixed budget for BLEU: 5 epochs over the training captions, batch 100
 BUDGET = dict(wordvec_dim=128, hidden_dim=256, epochs=5, batch_size=100, lr=2e-3, lr_decay=0.9)
-MAX_TRAIN_COCO = 20000        # on real COCO (400k captions) the budget uses this many captions
+MAX_TRAIN_COCO = 20000  # on real COCO (400k captions) the budget uses this many captions
 
 
 def coco_folder():
@@ -37,19 +38,34 @@ def coco_folder():
         return folder, None
     tmp = tempfile.mkdtemp(prefix="a3-coco-")
     script = os.path.join(os.path.dirname(os.getcwd()), "datasets", "get_datasets.py")
-    subprocess.run([sys.executable, script, "coco_captioning", "--synthetic", "--data-dir", tmp, "--no-progress"],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, script, "coco_captioning", "--synthetic", "--data-dir", tmp, "--no-progress"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return os.path.join(tmp, "coco_captioning"), tmp
 
 
 def overfit(cell, folder):
     np.random.seed(231)
     data = load_coco_data(folder, max_train=OVERFIT["max_train"])
-    model = CaptioningRNN(data["word_to_idx"], input_dim=data["train_features"].shape[1],
-                          wordvec_dim=OVERFIT["wordvec_dim"], hidden_dim=OVERFIT["hidden_dim"], cell_type=cell)
-    solver = CaptioningSolver(model, data, update_rule="adam", optim_config={"learning_rate": OVERFIT["lr"]},
-                              lr_decay=OVERFIT["lr_decay"], num_epochs=OVERFIT["epochs"],
-                              batch_size=OVERFIT["batch_size"], verbose=False)
+    model = CaptioningRNN(
+        data["word_to_idx"],
+        input_dim=data["train_features"].shape[1],
+        wordvec_dim=OVERFIT["wordvec_dim"],
+        hidden_dim=OVERFIT["hidden_dim"],
+        cell_type=cell,
+    )
+    solver = CaptioningSolver(
+        model,
+        data,
+        update_rule="adam",
+        optim_config={"learning_rate": OVERFIT["lr"]},
+        lr_decay=OVERFIT["lr_decay"],
+        num_epochs=OVERFIT["epochs"],
+        batch_size=OVERFIT["batch_size"],
+        verbose=False,
+    )
     solver.train()
     return float(solver.loss_history[-1])
 
@@ -57,11 +73,23 @@ def overfit(cell, folder):
 def budget(cell, folder, real):
     np.random.seed(231)
     data = load_coco_data(folder, max_train=MAX_TRAIN_COCO if real else None)
-    model = CaptioningRNN(data["word_to_idx"], input_dim=data["train_features"].shape[1],
-                          wordvec_dim=BUDGET["wordvec_dim"], hidden_dim=BUDGET["hidden_dim"], cell_type=cell)
-    solver = CaptioningSolver(model, data, update_rule="adam", optim_config={"learning_rate": BUDGET["lr"]},
-                              lr_decay=BUDGET["lr_decay"], num_epochs=BUDGET["epochs"],
-                              batch_size=BUDGET["batch_size"], verbose=False)
+    model = CaptioningRNN(
+        data["word_to_idx"],
+        input_dim=data["train_features"].shape[1],
+        wordvec_dim=BUDGET["wordvec_dim"],
+        hidden_dim=BUDGET["hidden_dim"],
+        cell_type=cell,
+    )
+    solver = CaptioningSolver(
+        model,
+        data,
+        update_rule="adam",
+        optim_config={"learning_rate": BUDGET["lr"]},
+        lr_decay=BUDGET["lr_decay"],
+        num_epochs=BUDGET["epochs"],
+        batch_size=BUDGET["batch_size"],
+        verbose=False,
+    )
     t0 = time.perf_counter()
     solver.train()
     seconds = time.perf_counter() - t0
@@ -85,5 +113,6 @@ def run():
     out["a3.rnn.wall_seconds"] = round(time.time() - t_start, 1)
     if tmp:
         import shutil
+
         shutil.rmtree(tmp, ignore_errors=True)
     return out
