@@ -47,6 +47,7 @@ test: venv data $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 release: venv
 	$(PY) -m tools.release

@@ -34,6 +34,7 @@ def steps():
     for module, args, label in [
         ("tools.dev.copies", [], "declared copies up to date"),
         ("ruff", ["check", "."], "lint (ruff check)"),
+        ("ruff", ["format", "--check", "."], "format (ruff format --check)"),
         ("tools.release", ["--validate"], "release validation"),
         ("tools.dev.run_notebooks", ["--smoke"], "notebooks (smoke)"),
     ]:
