@@ -352,6 +352,20 @@ def analyze(layers, input_shape=(3, 224, 224), name="net"):
 # ---------------------------------------------------------------------------- the classic nets
 
 
+def _fc_head(num_classes):
+    """The classifier of AlexNet, ZFNet and VGG: flatten, two 4096-unit layers with dropout, the scores."""
+    return [
+        Flatten(),
+        FC(4096, name="fc6"),
+        ReLU(),
+        Dropout(),
+        FC(4096, name="fc7"),
+        ReLU(),
+        Dropout(),
+        FC(num_classes, name="fc8"),
+    ]
+
+
 def alexnet(two_tower=False, num_classes=1000):
     """AlexNet (Krizhevsky et al., 2012) on 227x227 inputs; two_tower=True keeps the paper's split over two GPUs
     (groups=2 in conv2, conv4, conv5: 60,965,224 parameters), else one tower (62,378,344)."""
@@ -372,14 +386,7 @@ def alexnet(two_tower=False, num_classes=1000):
         Conv(256, 3, 1, 1, groups=g, name="conv5"),
         ReLU(),
         Pool(3, 2, name="pool3"),
-        Flatten(),
-        FC(4096, name="fc6"),
-        ReLU(),
-        Dropout(),
-        FC(4096, name="fc7"),
-        ReLU(),
-        Dropout(),
-        FC(num_classes, name="fc8"),
+        *_fc_head(num_classes),
     ]
 
 
@@ -401,14 +408,7 @@ def zfnet(num_classes=1000):
         Conv(256, 3, 1, 1, name="conv5"),
         ReLU(),
         Pool(3, 2, name="pool3"),
-        Flatten(),
-        FC(4096, name="fc6"),
-        ReLU(),
-        Dropout(),
-        FC(4096, name="fc7"),
-        ReLU(),
-        Dropout(),
-        FC(num_classes, name="fc8"),
+        *_fc_head(num_classes),
     ]
 
 
@@ -418,16 +418,7 @@ def _vgg(blocks, num_classes):
         for i in range(1, repeats + 1):
             layers += [Conv(channels, 3, 1, 1, name=f"conv{b}_{i}"), ReLU()]
         layers.append(Pool(2, 2, name=f"pool{b}"))
-    return layers + [
-        Flatten(),
-        FC(4096, name="fc6"),
-        ReLU(),
-        Dropout(),
-        FC(4096, name="fc7"),
-        ReLU(),
-        Dropout(),
-        FC(num_classes, name="fc8"),
-    ]
+    return layers + _fc_head(num_classes)
 
 
 def vgg16(num_classes=1000):

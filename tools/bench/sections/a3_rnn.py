@@ -46,26 +46,32 @@ def coco_folder():
     return os.path.join(tmp, "coco_captioning"), tmp
 
 
-def overfit(cell, folder):
-    np.random.seed(231)
-    data = load_coco_data(folder, max_train=OVERFIT["max_train"])
+def _model_and_solver(cell, data, cfg):
+    """A CaptioningRNN of the set-up cfg (OVERFIT or BUDGET) and its Adam solver, silent."""
     model = CaptioningRNN(
         data["word_to_idx"],
         input_dim=data["train_features"].shape[1],
-        wordvec_dim=OVERFIT["wordvec_dim"],
-        hidden_dim=OVERFIT["hidden_dim"],
+        wordvec_dim=cfg["wordvec_dim"],
+        hidden_dim=cfg["hidden_dim"],
         cell_type=cell,
     )
     solver = CaptioningSolver(
         model,
         data,
         update_rule="adam",
-        optim_config={"learning_rate": OVERFIT["lr"]},
-        lr_decay=OVERFIT["lr_decay"],
-        num_epochs=OVERFIT["epochs"],
-        batch_size=OVERFIT["batch_size"],
+        optim_config={"learning_rate": cfg["lr"]},
+        lr_decay=cfg["lr_decay"],
+        num_epochs=cfg["epochs"],
+        batch_size=cfg["batch_size"],
         verbose=False,
     )
+    return model, solver
+
+
+def overfit(cell, folder):
+    np.random.seed(231)
+    data = load_coco_data(folder, max_train=OVERFIT["max_train"])
+    _, solver = _model_and_solver(cell, data, OVERFIT)
     solver.train()
     return float(solver.loss_history[-1])
 
@@ -73,23 +79,7 @@ def overfit(cell, folder):
 def budget(cell, folder, real):
     np.random.seed(231)
     data = load_coco_data(folder, max_train=MAX_TRAIN_COCO if real else None)
-    model = CaptioningRNN(
-        data["word_to_idx"],
-        input_dim=data["train_features"].shape[1],
-        wordvec_dim=BUDGET["wordvec_dim"],
-        hidden_dim=BUDGET["hidden_dim"],
-        cell_type=cell,
-    )
-    solver = CaptioningSolver(
-        model,
-        data,
-        update_rule="adam",
-        optim_config={"learning_rate": BUDGET["lr"]},
-        lr_decay=BUDGET["lr_decay"],
-        num_epochs=BUDGET["epochs"],
-        batch_size=BUDGET["batch_size"],
-        verbose=False,
-    )
+    model, solver = _model_and_solver(cell, data, BUDGET)
     t0 = time.perf_counter()
     solver.train()
     seconds = time.perf_counter() - t0
