@@ -66,14 +66,19 @@ def accuracy(model, x, y, batch_size=1000):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join("cs231n", "weights", "cifar10_net.pt"))
-    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--epochs", type=int, default=9)
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--lr", type=float, default=0.2, help="peak learning rate of the one-cycle schedule")
     ap.add_argument("--weight-decay", type=float, default=5e-4)
     ap.add_argument("--label-smoothing", type=float, default=0.2)
     ap.add_argument("--pad", type=int, default=2, help="largest random translation, pixels")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast for the training steps")
+    ap.add_argument(
+        "--bf16",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="bfloat16 autocast for the training steps (about twice as fast on CPUs with AVX-512 BF16)",
+    )
     ap.add_argument("--ntrain", type=int, default=None, help="use only the first N training images")
     ap.add_argument("--time-batches", type=int, default=0, help="only time this many steps, then stop")
     args = ap.parse_args(argv)
