@@ -26,7 +26,7 @@ CIFAR_STD = (0.2470, 0.2435, 0.2616)
 WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
 WEIGHTS_FILE = os.path.join(WEIGHTS_DIR, "cifar10_net.pt")
 # sha256 of the committed weights file; tools/train_a3_classifier.py prints the new value
-WEIGHTS_SHA256 = "0a11d4a940abb72163d8791cbf8dbe7a95aeb6a44cbee1106bfacf9fed262ed4"
+WEIGHTS_SHA256 = "19b53ab93a3e8fe9881825439ce91606d3492274660cafd080b9a080a2689380"
 
 WIDTHS = (64, 128, 256)
 
