@@ -11,6 +11,10 @@ torch's time, lower is better):
   a2.conv.<shape>.<dtype>.gemm_only_fwd_ratio_vs_torch, ...gemm_only_fwdbwd_ratio_vs_torch: numpy's
       matrix products alone (columns already built) against torch's whole layer: the lowest ratio
       any im2col design on numpy's BLAS can reach
+  a2.conv.<shape>.<dtype>.fwdbwd_ratio_vs_gemm (<= 1.5), ...fwd_ratio_vs_gemm: our whole layer against
+      those matrix products alone (the same three GEMMs: forward, dw, column gradients), timed in
+      turn in one run; also for NET_SHAPES, the convolutions the notebooks' networks run (a
+      network's first layer without dx, as the network calls it)
   a2.numpy_gemm_gflops.<dtype>, a2.conv.fwd_gflops_large.<dtype>, a2.conv.fwd_gemm_fraction_large.<dtype>  (>= 0.40)
   a2.pool.<dtype>.fwdbwd_ratio_vs_torch   (<= 2)
   a2.conv.speedup_vs_naive                (first shape, float64, forward; >= 200)
@@ -35,10 +39,53 @@ SHAPES = {
     "n64_c64_32x32_f64_k3_s1": (64, 64, 32, 32, 64, 3, 1, 1),
 }
 LARGE = "n64_c64_32x32_f64_k3_s1"
+NET_SHAPES = {
+    # name: (N, C, H, W, F, K, stride, pad, need_dx)
+    # ThreeLayerConvNet's conv (ConvolutionalNetworks.ipynb, batch 50): the first layer, no dx
+    "cnn_n50_c3_32x32_f32_k7_s1_nodx": (50, 3, 32, 32, 32, 7, 1, 3, False),
+    # SmallResNet(filters=(16, 32, 64)) at batch 100 (CNN_Architectures.ipynb, a2_resnet): the stem
+    # (no dx) and each distinct block conv; a stride-2 conv on an even map gets the padded,
+    # trimmed input that resnet._conv builds (33x33, 31x31, 17x17, 15x15, pad 0)
+    "resnet_n100_c3_32x32_f16_k3_s1_nodx": (100, 3, 32, 32, 16, 3, 1, 1, False),
+    "resnet_n100_c16_32x32_f16_k3_s1": (100, 16, 32, 32, 16, 3, 1, 1, True),
+    "resnet_n100_c16_33x33_f32_k3_s2": (100, 16, 33, 33, 32, 3, 2, 0, True),
+    "resnet_n100_c16_31x31_f32_k1_s2": (100, 16, 31, 31, 32, 1, 2, 0, True),
+    "resnet_n100_c32_16x16_f32_k3_s1": (100, 32, 16, 16, 32, 3, 1, 1, True),
+    "resnet_n100_c32_17x17_f64_k3_s2": (100, 32, 17, 17, 64, 3, 2, 0, True),
+    "resnet_n100_c32_15x15_f64_k1_s2": (100, 32, 15, 15, 64, 1, 2, 0, True),
+    "resnet_n100_c64_8x8_f64_k3_s1": (100, 64, 8, 8, 64, 3, 1, 1, True),
+}
 
 
 def _median_time(fn, repeats=7, warmup=1):
     return median_seconds(fn, repeats=repeats, warmup=warmup)
+
+
+def _gemm_floor(x, w, dout, stride, pad, need_dx=True):
+    """The matrix products of an im2col convolution on columns built beforehand (independently
+    of the layer under test): returns (forward_fn, backward_fn), each running its GEMMs into
+    preallocated buffers (backward: dw = dout2 cols^T, and with dx the column gradients)."""
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    Ho, Wo = dout.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    win = np.lib.stride_tricks.sliding_window_view(xp, (HH, WW), axis=(2, 3))[:, :, ::stride, ::stride]
+    cols = np.ascontiguousarray(win[:, :, :Ho, :Wo].transpose(1, 4, 5, 0, 2, 3)).reshape(C * HH * WW, -1)
+    w2 = w.reshape(F, -1)
+    d2 = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(F, -1)  # (F, N*P)
+    buf_o = np.empty((F, cols.shape[1]), x.dtype)
+    buf_c = np.empty(cols.shape, x.dtype)
+    buf_w = np.empty((F, cols.shape[0]), x.dtype)
+
+    def fwd():
+        np.matmul(w2, cols, out=buf_o)  # (F,K)x(K,N*P)
+
+    def bwd():
+        np.matmul(d2, cols.T, out=buf_w)  # (F,N*P)x(N*P,K)
+        if need_dx:
+            np.matmul(w2.T, d2, out=buf_c)  # (K,F)x(F,N*P)
+
+    return fwd, bwd
 
 
 def _bench_conv(torch, metrics):
@@ -70,26 +117,18 @@ def _bench_conv(torch, metrics):
                 F_.conv2d(xt, wt, bt, stride=s, padding=p).backward(dt)
 
             # the floor of any im2col design: the matrix products alone, on columns already built
-            cols = conv_forward_fast(x, w, b, cp)[1][4]  # (K, N*P)
-            w2 = w.reshape(F, -1)
-            d2 = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(F, -1)  # (F, N*P)
-            buf_o = np.empty((F, cols.shape[1]), dtype)
-            buf_c = np.empty(cols.shape, dtype)
+            gemm_fwd, gemm_bwd = _gemm_floor(x, w, dout, s, p)
 
             # ours, torch's and the GEMM floor timed in blocks taken in turn, so that all see the same machine
             t_fwd, tt_fwd, t_gemm_fwd = paired_median_seconds(
-                [lambda: conv_forward_fast(x, w, b, cp), torch_fwd, lambda: np.matmul(w2, cols, out=buf_o)], repeats
+                [lambda: conv_forward_fast(x, w, b, cp), torch_fwd, gemm_fwd], repeats
             )
             t_fb, tt_fb, t_gemm_bwd = paired_median_seconds(
-                [
-                    lambda: conv_backward_fast(dout, conv_forward_fast(x, w, b, cp)[1]),
-                    torch_fwdbwd,
-                    lambda: (d2 @ cols.T, np.matmul(w2.T, d2, out=buf_c)),
-                ],
+                [lambda: conv_backward_fast(dout, conv_forward_fast(x, w, b, cp)[1]), torch_fwdbwd, gemm_bwd],
                 repeats,
             )
             t_gemm_fb = t_gemm_fwd + t_gemm_bwd
-            cols = buf_o = buf_c = None  # free the buffers before the next shape
+            gemm_fwd = gemm_bwd = None  # free the buffers before the next shape
             key = f"a2.conv.{name}.{dtype}"
             metrics[f"{key}.fwd_ms"] = round(t_fwd * 1e3, 3)
             metrics[f"{key}.fwdbwd_ms"] = round(t_fb * 1e3, 3)
@@ -99,10 +138,42 @@ def _bench_conv(torch, metrics):
             metrics[f"{key}.fwdbwd_ratio_vs_torch"] = round(t_fb / tt_fb, 3)
             metrics[f"{key}.gemm_only_fwd_ratio_vs_torch"] = round(t_gemm_fwd / tt_fwd, 3)
             metrics[f"{key}.gemm_only_fwdbwd_ratio_vs_torch"] = round(t_gemm_fb / tt_fb, 3)
+            metrics[f"{key}.fwd_ratio_vs_gemm"] = round(t_fwd / t_gemm_fwd, 3)
+            metrics[f"{key}.fwdbwd_ratio_vs_gemm"] = round(t_fb / t_gemm_fb, 3)
             if name == LARGE:
                 Ho = 1 + (H + 2 * p - K) // s
                 flops = 2.0 * N * F * C * K * K * Ho * Ho
                 metrics[f"a2.conv.fwd_gflops_large.{dtype}"] = round(flops / t_fwd / 1e9, 2)
+
+
+def _bench_net_shapes(metrics):
+    """Our conv layer against its GEMMs alone on the convolutions the notebooks' networks run."""
+    from cs231n.fast_layers import conv_forward_fast, conv_backward_fast
+
+    for dtype in ("float64", "float32"):
+        for name, (N, C, H, W, F, K, s, p, need_dx) in NET_SHAPES.items():
+            rng = np.random.default_rng(0)
+            x = rng.standard_normal((N, C, H, W)).astype(dtype)
+            w = rng.standard_normal((F, C, K, K)).astype(dtype)
+            b = rng.standard_normal(F).astype(dtype)
+            cp = {"stride": s, "pad": p}
+            out, _ = conv_forward_fast(x, w, b, cp)
+            dout = rng.standard_normal(out.shape).astype(dtype)
+            gemm_fwd, gemm_bwd = _gemm_floor(x, w, dout, s, p, need_dx)
+
+            def ours():
+                conv_backward_fast(dout, conv_forward_fast(x, w, b, cp)[1], need_dx=need_dx)
+
+            def gemm():
+                gemm_fwd()
+                gemm_bwd()
+
+            t_fb, t_gemm = paired_median_seconds([ours, gemm], 5)
+            gemm_fwd = gemm_bwd = None
+            key = f"a2.conv.{name}.{dtype}"
+            metrics[f"{key}.fwdbwd_ms"] = round(t_fb * 1e3, 3)
+            metrics[f"{key}.gemm_only_fwdbwd_ms"] = round(t_gemm * 1e3, 3)
+            metrics[f"{key}.fwdbwd_ratio_vs_gemm"] = round(t_fb / t_gemm, 3)
 
 
 def _bench_gemm(metrics):
@@ -250,6 +321,7 @@ def run():
     metrics = {"a2.conv.torch_threads": threads}
     stages = [
         ("conv layers vs torch", _bench_conv, (torch, metrics)),
+        ("conv layers vs their GEMMs, the networks' shapes", _bench_net_shapes, (metrics,)),
         ("numpy GEMM", _bench_gemm, (metrics,)),
         ("max pool vs torch", _bench_pool, (torch, metrics)),
         ("naive conv", _bench_naive, (metrics,)),
