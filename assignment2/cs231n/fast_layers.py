@@ -107,15 +107,19 @@ def _window_view(xp, HH, WW, stride, Ho, Wo):
     )
 
 
-def _pad(x, pad):
-    """x zero-padded by `pad` on each side of H and W: (N, C, H+2*pad, W+2*pad), in a reused buffer."""
+def _pad(x, ph, pw=None):
+    """x zero-padded by ph rows and pw columns (default ph) on each side:
+    (N, C, H+2*ph, W+2*pw), in a reused buffer."""
+    pw = ph if pw is None else pw
     N, C, H, W = x.shape
-    xp = _empty((N, C, H + 2 * pad, W + 2 * pad), x.dtype)
-    xp[:, :, :pad] = 0
-    xp[:, :, -pad:] = 0
-    xp[:, :, pad:-pad, :pad] = 0
-    xp[:, :, pad:-pad, -pad:] = 0
-    xp[:, :, pad:-pad, pad:-pad] = x
+    xp = _empty((N, C, H + 2 * ph, W + 2 * pw), x.dtype)
+    if ph:
+        xp[:, :, :ph] = 0
+        xp[:, :, H + ph :] = 0
+    if pw:
+        xp[:, :, ph : H + ph, :pw] = 0
+        xp[:, :, ph : H + ph, W + pw :] = 0
+    xp[:, :, ph : H + ph, pw : W + pw] = x
     return xp
 
 
@@ -134,9 +138,31 @@ def _block_images(N, K, P, itemsize):
     return int(min(N, n))
 
 
-def _im2col(xp, HH, WW, stride, Ho, Wo, out):
-    """out[c, i, j, n, y, x] = xp[n, c, y*stride + i, x*stride + j]; out is (C, HH, WW, n, Ho, Wo)."""
-    out[...] = _window_view(xp, HH, WW, stride, Ho, Wo).transpose(1, 2, 3, 0, 4, 5)
+def _im2col(xp, HH, WW, stride, Ho, Wo):
+    """Columns of a block of images xp (n, C, Hp, Wp): (C*HH*WW, n*Ho*Wo), in a reused buffer;
+    element [(c, i, j), (n, y, x)] is xp[n, c, y*stride + i, x*stride + j]."""
+    n, C = xp.shape[:2]
+    cols = _empty((C, HH, WW, n, Ho, Wo), xp.dtype)
+    cols[...] = _window_view(xp, HH, WW, stride, Ho, Wo).transpose(1, 2, 3, 0, 4, 5)
+    return cols.reshape(C * HH * WW, n * Ho * Wo)
+
+
+def _conv_blocks(xp, w2, bias, HH, WW, stride, Ho, Wo, out):
+    """out (N, F, Ho*Wo) = the convolution of the padded input xp (N, C, Hp, Wp) with the
+    filters w2 (F, C*HH*WW) (plus bias (F,) unless None), one block of images at a time."""
+    N, C = xp.shape[:2]
+    F, K = w2.shape
+    P = Ho * Wo
+    nb = _block_images(N, K, P, xp.dtype.itemsize)
+    for n0 in range(0, N, nb):
+        n = min(nb, N - n0)
+        cb = _im2col(xp[n0 : n0 + n], HH, WW, stride, Ho, Wo)  # (K, n*P)
+        ob = np.matmul(w2, cb, out=_empty((F, n * P), xp.dtype))  # one GEMM (F,K)x(K,n*P)
+        ob = ob.reshape(F, n, P).transpose(1, 0, 2)
+        if bias is None:
+            out[n0 : n0 + n] = ob
+        else:
+            np.add(ob, bias[:, None], out=out[n0 : n0 + n])
     return out
 
 
@@ -186,15 +212,7 @@ def conv_forward_fast(x, w, b, conv_param):
         return out.reshape(N, F, Ho, Wo), (x, w, b, conv_param, ("1x1", xs))
 
     xp = _pad(x, pad) if pad else x
-    out = _empty((N, F, P), dtype)
-    nb = _block_images(N, K, P, dtype.itemsize)
-    cols = _empty((C, HH, WW, nb, Ho, Wo), dtype)  # one block of columns, reused
-    prod = _empty((F, nb * P), dtype)
-    for n0 in range(0, N, nb):
-        n = min(nb, N - n0)
-        cb = _im2col(xp[n0 : n0 + n], HH, WW, stride, Ho, Wo, cols[:, :, :, :n]).reshape(K, n * P)
-        ob = np.matmul(w2, cb, out=prod[:, : n * P])  # one GEMM (F,K)x(K,n*P)
-        np.add(ob.reshape(F, n, P).transpose(1, 0, 2), bias[:, None], out=out[n0 : n0 + n])
+    out = _conv_blocks(xp, w2, bias, HH, WW, stride, Ho, Wo, _empty((N, F, P), dtype))
     return out.reshape(N, F, Ho, Wo), (x, w, b, conv_param, xp)
 
 
@@ -242,13 +260,13 @@ def conv_backward_fast(dout, cache, need_dx=True):
         dx[:, :, ::stride, ::stride] = dxs.reshape(N, C, Ho, Wo)
         return dx, dw, db
 
+    # dx as a convolution of dout (padded by HH-1-pad, WW-1-pad) with the filters flipped and
+    # their F and C axes swapped: no column gradients to add back; chosen (stride 1 only)
+    # when its columns (F*HH*WW, N*H*W) are not much larger than the column gradients
+    full = need_dx and stride == 1 and pad < min(HH, WW) and F * H * W <= 2 * C * P
     nb = _block_images(N, K, P, dtype.itemsize)
-    cols = _empty((C, HH, WW, nb, Ho, Wo), dtype)  # one block of each, reused
-    d2 = _empty((F, nb, P), dtype)
     dw2 = np.zeros((F, K), dtype)
-    dwb = np.empty((F, K), dtype)
-    if need_dx:
-        dcols = _empty((K, nb * P), dtype)
+    if need_dx and not full:
         dx = _empty((N, C, H, W), dtype)
         # for each filter offset: the output rows/columns that land inside the input, and where
         clips = [
@@ -257,14 +275,14 @@ def conv_backward_fast(dout, cache, need_dx=True):
         clips = [c for c in clips if c[2][1] > c[2][0] and c[3][1] > c[3][0]]  # else only padding
     for n0 in range(0, N, nb):
         n = min(nb, N - n0)
-        db2 = d2[:, :n]
+        db2 = _empty((F, n, P), dtype)
         db2[...] = dout[n0 : n0 + n].transpose(1, 0, 2)
         db2 = db2.reshape(F, n * P)
-        cb = _im2col(xp[n0 : n0 + n], HH, WW, stride, Ho, Wo, cols[:, :, :, :n]).reshape(K, n * P)
-        dw2 += np.matmul(db2, cb.T, out=dwb)  # one GEMM (F,n*P)x(n*P,K)
-        if not need_dx:
+        cb = _im2col(xp[n0 : n0 + n], HH, WW, stride, Ho, Wo)  # (K, n*P), as in the forward pass
+        dw2 += np.matmul(db2, cb.T, out=_empty((F, K), dtype))  # one GEMM (F,n*P)x(n*P,K)
+        if not need_dx or full:
             continue
-        dc = np.matmul(w2.T, db2, out=dcols[:, : n * P])  # one GEMM (K,F)x(F,n*P)
+        dc = np.matmul(w2.T, db2, out=_empty((K, n * P), dtype))  # one GEMM (K,F)x(F,n*P)
         dc = dc.reshape(C, HH, WW, n, Ho, Wo)
         # col2im: dx[n, c, y*s + i - pad, x*s + j - pad] += dc[c, i, j, n, y, x]
         dxt = dx[n0 : n0 + n].transpose(1, 0, 2, 3)  # (C, n, H, W) view, written in place
@@ -276,6 +294,11 @@ def conv_backward_fast(dout, cache, need_dx=True):
                 y0 : y0 + (yhi - ylo - 1) * stride + 1 : stride,
                 x0 : x0 + (xhi - xlo - 1) * stride + 1 : stride,
             ] += dc[:, i, j, :, ylo:yhi, xlo:xhi]
+    if full:
+        dp = _pad(dout.reshape(N, F, Ho, Wo), HH - 1 - pad, WW - 1 - pad)
+        wf = np.ascontiguousarray(w2.reshape(F, C, HH, WW).transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])  # (C, F, HH, WW)
+        dx = _conv_blocks(dp, wf.reshape(C, F * HH * WW), None, HH, WW, 1, H, W, _empty((N, C, H * W), dtype))
+        dx = dx.reshape(N, C, H, W)
     dw = dw2.reshape(w.shape).astype(w.dtype, copy=False)
     return (dx if need_dx else None), dw, db
 
