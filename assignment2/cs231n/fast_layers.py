@@ -53,7 +53,7 @@ _POOL_MIN_BYTES = 1 << 18
 
 # Convolutions work on blocks of images whose columns take about this many bytes (they stay
 # in the cache), with at least this many columns per matrix product.
-_BLOCK_BYTES = 1 << 21
+_BLOCK_BYTES = 1 << 20
 _MIN_GEMM_COLS = 2048
 
 
@@ -207,7 +207,7 @@ def conv_forward_fast(x, w, b, conv_param):
         # a 1x1 convolution is a matrix product per image: the input (every stride-th row and
         # column of it) is the column matrix
         xs = x if stride == 1 else np.ascontiguousarray(x[:, :, ::stride, ::stride])  # (N, C, H', W')
-        out = np.matmul(w2, xs.reshape(N, C, P))  # (N, F, P): N GEMMs (F,C)x(C,P)
+        out = np.matmul(w2, xs.reshape(N, C, P), out=_empty((N, F, P), dtype))  # (N, F, P): N GEMMs (F,C)x(C,P)
         out += bias[:, None]
         return out.reshape(N, F, Ho, Wo), (x, w, b, conv_param, ("1x1", xs))
 
@@ -253,10 +253,11 @@ def conv_backward_fast(dout, cache, need_dx=True):
         dw = np.matmul(dout, x3.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape).astype(w.dtype, copy=False)
         if not need_dx:
             return None, dw, db
-        dxs = np.matmul(w2.T, dout)  # (N, C, P): N GEMMs (C,F)x(F,P)
         if stride == 1:
-            return dxs.reshape(N, C, H, W), dw, db
-        dx = np.zeros((N, C, H, W), dtype)
+            return np.matmul(w2.T, dout, out=_empty((N, C, P), dtype)).reshape(N, C, H, W), dw, db
+        dx = _empty((N, C, H, W), dtype)
+        dx[...] = 0
+        dxs = np.matmul(w2.T, dout, out=_empty((N, C, P), dtype))  # N GEMMs (C,F)x(F,P)
         dx[:, :, ::stride, ::stride] = dxs.reshape(N, C, Ho, Wo)
         return dx, dw, db
 
