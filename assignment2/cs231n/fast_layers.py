@@ -179,7 +179,8 @@ def conv_forward_fast(x, w, b, conv_param):
     Returns a tuple of:
     - out: Output data, of shape (N, F, H', W') with H' = 1 + (H + 2*pad - HH) // stride and
       W' = 1 + (W + 2*pad - WW) // stride, in x's dtype (float32 stays float32)
-    - cache: (x, w, b, conv_param, xp) for conv_backward_fast (xp: the padded input)
+    - cache: (x, w, b, conv_param, xp) for conv_backward_fast (xp: the padded input; for a
+      1x1 filter without padding, ("1x1", the input's every stride-th row and column))
 
     Works on blocks of images small enough that their columns stay in the cache: for each
     block, the columns (C*HH*WW, n*H'*W') are copied from the strided window view, one
@@ -235,7 +236,11 @@ def conv_backward_fast(dout, cache, need_dx=True):
     the padded input (cheaper than keeping all of them: a copy that stays in the cache),
     dw gets one GEMM (F, n*H'*W') x (n*H'*W', C*HH*WW) per block, and with dx the block's
     column gradients (C*HH*WW, n*H'*W') (one GEMM) are added back into dx offset by offset,
-    each clipped to the positions that are not padding. Allocates dx and one block of each.
+    each clipped to the positions that are not padding. With stride 1, when F*H*W is at most
+    2*C*H'*W', dx is instead the convolution of dout, padded by HH-1-pad rows and WW-1-pad
+    columns, with the filters flipped and their F and C axes swapped (the forward pass's
+    blocks of columns and GEMMs; no column gradients to add back). Allocates dx and one
+    block of each.
     """
     x, w, b, conv_param, xp = cache
     N, C, H, W = x.shape
