@@ -4,8 +4,9 @@
     python -m tools.dev.run_notebooks --full assignment1/knn.ipynb # real data, full sizes
     python -m tools.dev.run_notebooks --smoke 'assignment2/*.ipynb'
 
-Each notebook runs with its assignment folder as working directory and a per-cell
-timeout. --smoke sets CS231N_SMOKE=1 and points CS231N_DATASETS at build/smoke-data,
+Each notebook runs with its assignment folder as working directory, a per-cell
+timeout and a total time limit per notebook (--notebook-timeout), in a kernel that
+talks over local IPC sockets (no TCP port, no "running over TCP without encryption"). --smoke sets CS231N_SMOKE=1 and points CS231N_DATASETS at build/smoke-data,
 which it fills once with `datasets/get_datasets.py --synthetic` (the datasets each
 assignment needs, see NEEDED). --full leaves CS231N_DATASETS as it is (default: the
 repository's datasets/). Executed copies go to build/notebooks/<assignment>/ (never
@@ -19,8 +20,10 @@ import argparse
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -100,21 +103,42 @@ def _error_text(cell):
     return ""
 
 
-def run_one(path, timeout, out_root, expect_stubs=False):
+def ipc_config(socket_dir):
+    """Kernel-manager settings for local IPC sockets (files under socket_dir) instead of TCP ports."""
+    from traitlets.config import Config
+
+    # socket files socket_dir/kernel-1, -2, ... (keep the path short: AF_UNIX allows ~107 bytes)
+    return Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(socket_dir, "kernel")}})
+
+
+def run_one(path, timeout, out_root, expect_stubs=False, total_timeout=None):
+    """Execute one notebook; (ok, report). timeout: per cell; total_timeout: the whole notebook (None: none)."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     nb = nbformat.read(path, as_version=4)
     cwd = os.path.dirname(path)
-    state = {"index": None}
+    state = {"index": None, "total": False}
+    deadline = None if total_timeout is None else time.monotonic() + total_timeout
 
     def on_cell_start(cell, cell_index, **kw):
         state["index"] = cell_index
 
+    def cell_timeout(cell):
+        """The per-cell timeout, cut to what is left of the notebook's total time (never <= 0: that means none)."""
+        if deadline is None:
+            return timeout
+        left = deadline - time.monotonic()
+        state["total"] = left < timeout
+        return max(1, min(timeout, int(left)))
+
+    socket_dir = tempfile.mkdtemp(prefix="nbrun-")
     client = NotebookClient(
         nb,
+        config=ipc_config(socket_dir),
         timeout=timeout,
+        timeout_func=cell_timeout,
         kernel_name="python3",
         allow_errors=False,
         resources={"metadata": {"path": cwd}},
@@ -127,6 +151,8 @@ def run_one(path, timeout, out_root, expect_stubs=False):
         err = e
     except Exception as e:  # kernel failed to start, etc.
         err = e
+    finally:
+        shutil.rmtree(socket_dir, ignore_errors=True)
     rel = os.path.relpath(path, ROOT) if path.startswith(ROOT) else os.path.basename(path)
     dest = os.path.join(out_root, os.path.basename(cwd), os.path.basename(path))
     os.makedirs(os.path.dirname(dest), exist_ok=True)
@@ -149,7 +175,11 @@ def run_one(path, timeout, out_root, expect_stubs=False):
         lines.append("  " + "\n  ".join(("| " + l) for l in cell.source.splitlines()))
         detail = _error_text(cell)
         if isinstance(err, CellTimeoutError):
-            detail = f"the cell ran longer than the {timeout} s per-cell timeout"
+            detail = (
+                f"the notebook ran longer than its total limit of {total_timeout} s (--notebook-timeout)"
+                if state["total"]
+                else f"the cell ran longer than the {timeout} s per-cell timeout"
+            )
         lines.append("  error:")
         lines.append("  " + "\n  ".join((detail or ANSI.sub("", str(err))).strip().splitlines()[-25:]))
     else:
@@ -167,6 +197,12 @@ def main(argv=None):
     ap.add_argument(
         "--timeout", type=int, default=None, help="per-cell timeout in seconds (default 600 smoke, 7200 full)"
     )
+    ap.add_argument(
+        "--notebook-timeout",
+        type=int,
+        default=None,
+        help="total seconds per notebook (default 1800 smoke, 36000 full)",
+    )
     ap.add_argument("--data-dir", help="use this data root as it is (smoke: skip preparing build/smoke-data)")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "notebooks"), help="folder for executed copies")
     ap.add_argument(
@@ -180,6 +216,7 @@ def main(argv=None):
         log("no notebooks to run")
         return 0 if not args.notebooks else 1
     timeout = args.timeout or (600 if args.smoke else 7200)
+    total_timeout = args.notebook_timeout or (1800 if args.smoke else 36000)
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     if args.smoke:
@@ -196,13 +233,14 @@ def main(argv=None):
             os.environ["CS231N_DATASETS"] = os.path.abspath(args.data_dir)
     log(
         f"running {len(notebooks)} notebook(s), {'smoke' if args.smoke else 'full'} mode, "
-        f"data: {os.environ.get('CS231N_DATASETS', 'datasets/')}, per-cell timeout {timeout} s"
+        f"data: {os.environ.get('CS231N_DATASETS', 'datasets/')}, per-cell timeout {timeout} s, "
+        f"{total_timeout} s per notebook"
     )
     failures, times = [], []
     for path in notebooks:
         rel = os.path.relpath(path, ROOT) if path.startswith(ROOT) else path
         t0 = time.time()
-        ok, report = run_one(path, timeout, os.path.abspath(args.out), args.expect_stubs)
+        ok, report = run_one(path, timeout, os.path.abspath(args.out), args.expect_stubs, total_timeout)
         dt = time.time() - t0
         times.append((rel, ok, dt))
         log(f"{'ok    ' if ok else 'FAILED'} {rel}  ({dt:.1f} s)")
