@@ -9,9 +9,10 @@ It zips every `cs231n/**/*.py` file and every notebook of this folder into
 `aN_code_submission.zip` (N from the folder name, e.g. assignment1 -> a1), and warns
 about notebooks that were not run, not run top to bottom in order, or that show errors:
 graders read your notebooks' outputs, so run each one (Kernel > Restart & Run All)
-and save it before collecting. When nbconvert and a PDF route (LaTeX, or the webpdf
-exporter) are installed it also writes `aN_inline_submission.pdf` from all notebooks;
-otherwise it says how to make the PDF yourself. Upload the zip (and the PDF) where your
+and save it before collecting. It also writes `aN_inline_submission.pdf` of all the
+notebooks as they were saved: nbconvert makes HTML and a headless Chromium or Chrome
+already on this machine prints it to PDF ($CS231N_BROWSER names another browser), or
+LaTeX (xelatex + pandoc) when present; with neither it says what to install. Upload the zip (and the PDF) where your
 course says. The same file is in every assignment (copies of assignment1/collect_submission.py).
 """
 
@@ -92,24 +93,67 @@ def make_zip(dest, files):
     os.replace(tmp, dest)
 
 
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+
+
+def find_browser():
+    """Path of a Chromium-family browser: $CS231N_BROWSER, else the first of BROWSERS on PATH, else None."""
+    named = os.environ.get("CS231N_BROWSER")
+    if named:
+        return shutil.which(named) or (named if os.path.isfile(named) else None)
+    for b in BROWSERS:
+        if shutil.which(b):
+            return shutil.which(b)
+    return None
+
+
 def pdf_route():
-    """('pdf'|'webpdf', None) when nbconvert can make a PDF here, else (None, why not)."""
+    """('browser'|'latex', None) when a PDF can be made here, else (None, what to install)."""
     try:
         import nbconvert  # noqa: F401
     except ImportError:
-        return None, "nbconvert is not installed"
+        return None, "nbconvert is not installed (pip install nbconvert)"
+    if find_browser():
+        return "browser", None
     if shutil.which("xelatex") and shutil.which("pandoc"):
-        return "pdf", None
-    try:
-        import playwright  # noqa: F401
-
-        return "webpdf", None
-    except ImportError:
-        pass
+        return "latex", None
     return (
         None,
-        "neither LaTeX (xelatex + pandoc) nor the webpdf exporter (pip install 'nbconvert[webpdf]') is available",
+        "it needs a Chromium or Chrome browser (Debian/Ubuntu: `sudo apt-get install chromium`) "
+        "or LaTeX (xelatex and pandoc)",
     )
+
+
+def print_to_pdf(browser, html, dest, timeout=300):
+    """Print the HTML file to dest with the headless browser. Returns an error text or None."""
+    profile = tempfile.mkdtemp(prefix="collect-browser-")
+    cmd = [
+        browser,
+        "--headless",
+        "--disable-gpu",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-extensions",
+        f"--user-data-dir={profile}",
+        "--no-pdf-header-footer",
+        "--run-all-compositor-stages-before-draw",
+        "--virtual-time-budget=20000",  # let MathJax and images settle before printing
+        f"--print-to-pdf={dest}",
+        "file://" + os.path.abspath(html),
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"{browser} did not finish printing within {timeout} s"
+    except OSError as e:
+        return f"cannot run {browser}: {e}"
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    if p.returncode != 0 or not os.path.isfile(dest) or os.path.getsize(dest) == 0:
+        return f"{browser} --print-to-pdf failed (exit {p.returncode}):\n{p.stdout[-1500:]}"
+    return None
 
 
 def make_pdf(dest, notebooks):
@@ -132,13 +176,18 @@ def make_pdf(dest, notebooks):
     try:
         src = os.path.join(tmpdir, "inline_submission.ipynb")
         nbformat.write(merged, src)
-        cmd = [sys.executable, "-m", "nbconvert", "--to", route, src, "--output-dir", tmpdir]
-        if route == "webpdf":
-            cmd.append("--allow-chromium-download")
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         out = os.path.join(tmpdir, "inline_submission.pdf")
-        if p.returncode != 0 or not os.path.exists(out):
-            return f"nbconvert --to {route} failed:\n{p.stdout[-1500:]}"
+        to = "html" if route == "browser" else "pdf"
+        cmd = [sys.executable, "-m", "nbconvert", "--to", to, src, "--output-dir", tmpdir]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if p.returncode != 0:
+            return f"nbconvert --to {to} failed:\n{p.stdout[-1500:]}"
+        if route == "browser":
+            err = print_to_pdf(find_browser(), os.path.join(tmpdir, "inline_submission.html"), out)
+            if err:
+                return err
+        if not os.path.exists(out):
+            return f"nbconvert --to {to} wrote no PDF:\n{p.stdout[-1500:]}"
         shutil.move(out, dest)
         return None
     finally:
