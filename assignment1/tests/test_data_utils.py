@@ -254,3 +254,46 @@ def test_synthetic_folder_notice(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "SYNTHETIC" in out and len(out.strip().splitlines()) == 1
     assert not data_utils.is_synthetic(str(tmp_path))
+
+
+class _Bomb:
+    """Pickles as numpy.ndarray((100000, 3072), 'f8'): a 100-byte file asking for 2.4 GB."""
+
+    def __reduce__(self):
+        return (np.ndarray, ((100_000, 3072), "f8"))
+
+
+def test_declared_sizes_checked_before_allocating(tmp_path):
+    import tracemalloc
+
+    folder = make_folder(str(tmp_path))
+    path = os.path.join(folder, "data_batch_1")
+    with open(path, "wb") as f:
+        pickle.dump({"data": _Bomb(), "labels": [0]}, f, protocol=2)
+    assert os.path.getsize(path) < 200
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnsafePickleError) as e:
+            load_CIFAR_batch(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert path in str(e.value) and "(100000, 3072)" in str(e.value)
+    assert peak < 50e6, f"{peak:,} bytes allocated before refusing"
+
+
+def test_ragged_data_and_array_meta_name_the_file(tmp_path):
+    folder = make_folder(str(tmp_path))
+    path = os.path.join(folder, "data_batch_2")
+    with open(path, "wb") as f:
+        pickle.dump({"data": [[1, 2, 3], [4]], "labels": [0, 1]}, f, protocol=2)
+    with pytest.raises(CIFARFormatError) as e:
+        load_CIFAR_batch(path)
+    assert path in str(e.value)
+    meta = os.path.join(folder, "batches.meta")
+    for bad in (np.arange(10), {"label_names": np.arange(10)}, ["a"]):
+        with open(meta, "wb") as f:
+            pickle.dump(bad, f, protocol=2)
+        with pytest.raises(CIFARFormatError) as e:
+            data_utils.load_CIFAR10_meta(folder)
+        assert meta in str(e.value)

@@ -59,31 +59,90 @@ def _numpy_globals():
 _ALLOWED_GLOBALS = _numpy_globals()
 
 
+def _declared_bytes(shape, dtype):
+    """Bytes an array of `shape` and `dtype` would take (a huge value for nonsense shapes)."""
+    try:
+        n = 1
+        for d in (shape if isinstance(shape, (tuple, list)) else (shape,)):
+            n *= max(int(d), 0)
+        return n * np.dtype(dtype).itemsize
+    except (TypeError, ValueError):
+        return 0  # numpy itself refuses it
+
+
 class _RestrictedUnpickler(pickle.Unpickler):
-    """Unpickler that resolves only the globals in _ALLOWED_GLOBALS (never imports anything)."""
+    """Unpickler that resolves only the globals in _ALLOWED_GLOBALS (never imports anything).
+
+    With `max_bytes`, any array the pickle asks numpy to allocate (ndarray(shape, dtype),
+    _reconstruct, _frombuffer) may declare at most that many bytes: a real file holds its
+    arrays' bytes, so a few hundred bytes cannot honestly ask for gigabytes.
+    """
+
+    def __init__(self, f, max_bytes=None, **kw):
+        super().__init__(f, **kw)
+        self.max_bytes = max_bytes
+
+    def _check(self, shape, dtype, what):
+        if self.max_bytes is not None and _declared_bytes(shape, dtype) > self.max_bytes:
+            raise UnsafePickleError(
+                f"{what} declares an array of shape {tuple(shape) if isinstance(shape, (tuple, list)) else shape} "
+                f"({_declared_bytes(shape, dtype):,} bytes), more than the file itself could hold "
+                f"({self.max_bytes:,} bytes): not a CIFAR-10 batch. Nothing was allocated."
+            )
 
     def find_class(self, module, name):
         try:
-            return _ALLOWED_GLOBALS[(module, name)]
+            obj = _ALLOWED_GLOBALS[(module, name)]
         except KeyError:
             raise UnsafePickleError(
                 f"refusing to load {module}.{name}: CIFAR-10 files contain only arrays, lists, "
                 "dicts, strings and numbers, so this file is not a CIFAR-10 batch (it may be "
                 "malicious). Nothing from it was run."
             ) from None
+        if obj is np.ndarray:
+
+            def ndarray(shape, dtype=float, *a, **k):
+                self._check(shape, dtype, "numpy.ndarray(...)")
+                return np.ndarray(shape, dtype, *a, **k)
+
+            return ndarray
+        if name == "_reconstruct":
+
+            def reconstruct(subtype, shape, dtype):
+                self._check(shape, dtype, "an array")
+                if not isinstance(subtype, type):  # the pickle's numpy.ndarray came back as the checked wrapper
+                    subtype = np.ndarray
+                return obj(subtype, shape, dtype)
+
+            return reconstruct
+        if name == "_frombuffer":
+
+            def frombuffer(buf, dtype, shape, order):
+                self._check(shape, dtype, "an array")
+                return obj(buf, dtype, shape, order)
+
+            return frombuffer
+        return obj
 
     def persistent_load(self, pid):
         raise UnsafePickleError("refusing persistent ids: not a CIFAR-10 batch")
 
 
-def safe_load_pickle(f):
+def safe_load_pickle(f, max_bytes=None):
     """Unpickle a CIFAR-10 style file object with the restricted unpickler.
 
     Python 2 strings (as in the original files) are decoded as latin-1, so keys come
     back as str; Python 3 pickles with bytes keys are accepted too. Dict keys that are
     bytes are decoded to str, so callers always see 'data', 'labels', ...
+    max_bytes: the most bytes any one array may declare (default: the file's size plus
+    64 KiB when `f` is a real file; None for other file objects).
     """
-    obj = _RestrictedUnpickler(f, encoding="latin1").load()
+    if max_bytes is None:
+        try:
+            max_bytes = os.fstat(f.fileno()).st_size + (1 << 16)
+        except (AttributeError, OSError, ValueError):
+            max_bytes = None
+    obj = _RestrictedUnpickler(f, max_bytes=max_bytes, encoding="latin1").load()
     if isinstance(obj, dict):
         obj = {(k.decode("latin1") if isinstance(k, bytes) else k): v for k, v in obj.items()}
     return obj
@@ -190,8 +249,14 @@ def _load_batch_uint8(filename):
             f"{filename} is not a CIFAR-10 batch (expected a dict with 'data' and "
             f"'labels'). Fetch the dataset again with: {FETCH_HINT}"
         )
-    data = np.asarray(d["data"])
-    labels = np.asarray(d["labels"])
+    try:
+        data = np.asarray(d["data"])
+        labels = np.asarray(d["labels"])
+    except (ValueError, TypeError, OverflowError, MemoryError) as e:  # ragged or mixed lists
+        raise CIFARFormatError(
+            f"{filename}: 'data' or 'labels' is not a regular array ({type(e).__name__}: {e}). "
+            f"Fetch the dataset again with: {FETCH_HINT}"
+        ) from None
     if (
         data.ndim != 2
         or data.shape[1] != 3072
@@ -354,11 +419,18 @@ def load_CIFAR10_meta(ROOT=None):
     try:
         with open(path, "rb") as f:
             meta = safe_load_pickle(f)
-        names = meta["label_names"]
     except FileNotFoundError:
         raise FileNotFoundError(f"missing {path}. Fetch the dataset again with: {FETCH_HINT}") from None
-    except (EOFError, pickle.UnpicklingError, KeyError, TypeError, ValueError) as e:
+    except UnsafePickleError as e:
+        raise UnsafePickleError(f"{path}: {e}") from None
+    except (EOFError, pickle.UnpicklingError, KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
         raise CIFARFormatError(f"{path} is corrupt ({e}). Fetch the dataset again with: {FETCH_HINT}") from None
+    names = meta.get("label_names") if isinstance(meta, dict) else None
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, (str, bytes)) for n in names):
+        raise CIFARFormatError(
+            f"{path} is not CIFAR-10's batches.meta (expected a dict whose 'label_names' is a list of "
+            f"strings, got {type(meta).__name__}). Fetch the dataset again with: {FETCH_HINT}"
+        )
     return [n.decode("latin1") if isinstance(n, bytes) else str(n) for n in names]
 
 
