@@ -40,7 +40,7 @@ data: $(STAMP)
 	$(PY) datasets/get_datasets.py $(DATASETS)
 
 lab: venv data
-	$(VENV)/bin/jupyter lab --notebook-dir=.
+	$(PY) -m tools.dev.lab
 
 test: venv data $(DEV_STAMP)
 	$(PY) -m tools.dev.run_tests

@@ -1,4 +1,4 @@
-"""`make test`: every test suite, the copy check, the linter, the release validation and the smoke notebook runs.
+"""`make test`: every test suite, the copy check, the linter, the release validation, the smoke notebook runs and the browser check.
 
     python -m tools.dev.run_tests
 
@@ -37,6 +37,7 @@ def steps():
         ("ruff", ["format", "--check", "."], "format (ruff format --check)"),
         ("tools.release", ["--validate"], "release validation"),
         ("tools.dev.run_notebooks", ["--smoke"], "notebooks (smoke)"),
+        ("tools.dev.browser_check", [], "browser check (JupyterLab)"),
     ]:
         out.append((label, [PY, "-m", module] + args, ROOT, False))
     return out
