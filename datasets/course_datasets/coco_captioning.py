@@ -3,7 +3,7 @@
     python datasets/get_datasets.py coco_captioning              # download (about 1 GB)
     python datasets/get_datasets.py coco_captioning --synthetic  # generated stand-in, no network
 
-The archive is the course's preprocessed set, http://cs231n.stanford.edu/coco_captioning.zip,
+The archive is the course's preprocessed set, https://cs231n.stanford.edu/coco_captioning.zip,
 which unpacks to coco_captioning/ holding
 
     coco2014_captions.h5          train_captions / val_captions int32 (N, 17),
@@ -18,7 +18,9 @@ the zip's own CRC-32 of every member (zipfile.testzip), the presence of the expe
 members, and, after extraction into a temporary folder, the arrays' names, shapes and
 dtypes and their mutual consistency (every image index points at a feature row, one URL
 per image, word indices inside the vocabulary). Only then is the folder renamed into
-place. The download itself is core.download_any: resumable (`.part`), retried,
+place. Every read counts the bytes really inflated (not the sizes the zip declares):
+more than inflate_cap() in all stops it: 20 times the zip's size (at least 64 MiB), at
+most 4 GiB (the real set's features barely compress; it unpacks to about 1.1 GB). The download itself is core.download_any: resumable (`.part`), retried,
 atomic. The array checks need h5py (the course's .venv has it); without it they are
 skipped with a warning.
 """
@@ -27,13 +29,12 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import zipfile
 
 from . import core
 from .spec import Dataset
 
-URL = "http://cs231n.stanford.edu/coco_captioning.zip"
+URL = "https://cs231n.stanford.edu/coco_captioning.zip"
 FILENAME = "coco_captioning.zip"
 FOLDER = "coco_captioning"
 REQUIRED = (
@@ -47,6 +48,8 @@ REQUIRED = (
     "val2014_urls.txt",
 )
 CAPTION_LEN = 17
+MAX_INFLATED_BYTES = 4 << 30  # the real set inflates to ~1.1 GB; a zip bomb stops here at the latest
+MAX_RATIO, MIN_CAP = 20, 64 << 20  # and at 20x the zip's own size (64 MiB for small zips)
 FEATURE_DIMS = {"": 4096, "_pca": 512}
 
 
@@ -54,27 +57,64 @@ class CocoVerifyError(Exception):
     """The archive or the extracted files are not the captioning set we expect (message says what)."""
 
 
-def verify_zip(path):
+def _inflate_all(zf, path, cap):
+    """Read every member to its end (zipfile checks each CRC-32 there), counting real inflated bytes.
+
+    Returns the first member whose CRC is wrong, or None. Raises CocoVerifyError once more
+    than `cap` bytes have come out, whatever the members declare.
+    """
+    total = 0
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        try:
+            with zf.open(info) as f:
+                while True:
+                    block = f.read(1 << 20)
+                    if not block:
+                        break
+                    total += len(block)
+                    if total > cap:
+                        raise CocoVerifyError(
+                            f"{path}: inflates to more than {cap:,} bytes (stopped in {info.filename}); "
+                            "the course's set is about 1.1 GB: not the captioning set"
+                        )
+        except zipfile.BadZipFile as e:
+            if "CRC" in str(e):
+                return info.filename
+            raise
+    return None
+
+
+def inflate_cap(path):
+    """The most bytes a zip of this size may inflate to: MAX_RATIO x its size, within [MIN_CAP, MAX_INFLATED_BYTES]."""
+    return min(MAX_INFLATED_BYTES, max(MIN_CAP, MAX_RATIO * os.path.getsize(path)))
+
+
+def verify_zip(path, cap=None):
     """Check a downloaded zip: readable, every member's CRC-32 right, every REQUIRED file present.
 
-    Returns the list of member names. Raises CocoVerifyError naming the problem.
+    Reads every member once, stopping after `cap` (default inflate_cap(path)) inflated
+    bytes. Returns the list of member names. Raises CocoVerifyError naming the problem.
     """
     try:
+        cap = inflate_cap(path) if cap is None else cap
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
-            bad = zf.testzip()  # reads every member, checks its CRC-32
+            have = {n.rstrip("/") for n in names}
+            missing = [r for r in REQUIRED if f"{FOLDER}/{r}" not in have]
+            if missing:
+                raise CocoVerifyError(
+                    f"{path}: lacks {', '.join(FOLDER + '/' + m for m in missing)}; "
+                    "is it the course's coco_captioning.zip?"
+                )
+            bad = _inflate_all(zf, path, cap)
     except (zipfile.BadZipFile, OSError, EOFError) as e:
         raise CocoVerifyError(f"{path}: not a readable zip archive ({e})") from None
     except (zipfile.LargeZipFile, NotImplementedError, RuntimeError) as e:
         raise CocoVerifyError(f"{path}: cannot read the zip ({e})") from None
     if bad is not None:
         raise CocoVerifyError(f"{path}: member {bad} fails its CRC check (the download is corrupt)")
-    have = {n.rstrip("/") for n in names}
-    missing = [r for r in REQUIRED if f"{FOLDER}/{r}" not in have]
-    if missing:
-        raise CocoVerifyError(
-            f"{path}: lacks {', '.join(FOLDER + '/' + m for m in missing)}; is it the course's coco_captioning.zip?"
-        )
     return names
 
 
@@ -168,6 +208,7 @@ def prepare(ds, root, args):
     """
     final = os.path.join(root, ds.folder)
     archive = os.path.join(root, ds.filename)
+    core.remove_stale_temp(root, ds.folder)
     user_archive = os.path.isfile(archive)
     complete = core.is_complete(ds, final)
     synthetic_there = complete and core.is_synthetic_folder(final)
@@ -203,9 +244,9 @@ def prepare(ds, root, args):
         raise core.ChecksumError(f"{e}. The file was deleted; run the command again to download it afresh.") from None
     core.say(f"  zip OK: {len(names)} members, every CRC-32 right")
 
-    tmp = tempfile.mkdtemp(prefix=f".tmp-{ds.folder}-", dir=root)
+    tmp = core.temp_dir(root, ds.folder)
     try:
-        core.safe_extract(archive, tmp)
+        core.safe_extract(archive, tmp, max_bytes=inflate_cap(archive))
         try:
             summary = verify_extracted(os.path.join(tmp, ds.folder))
         except CocoVerifyError as e:

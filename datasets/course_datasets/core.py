@@ -318,8 +318,8 @@ def _wait(backoff, attempt, retries, why):
     time.sleep(delay)
 
 
-def verify(path, expected_size=None, md5=None, name=None):
-    """Check size and md5 of `path`; on a mismatch delete it and raise ChecksumError."""
+def verify(path, expected_size=None, md5=None, name=None, delete=True):
+    """Check size and md5 of `path`; on a mismatch delete it (unless delete=False) and raise ChecksumError."""
     name = name or os.path.basename(path)
     size = os.path.getsize(path)
     problem = None
@@ -329,9 +329,74 @@ def verify(path, expected_size=None, md5=None, name=None):
         got = file_md5(path)
         if got != md5.lower():
             problem = f"md5 {got}, expected {md5}"
+    if problem and not delete:
+        raise ChecksumError(f"{name}: {problem}")
     if problem:
         os.remove(path)
         raise ChecksumError(f"{name}: {problem}. The file was deleted; run the command again to download it afresh.")
+
+
+# --------------------------------------------------------------------------- temporary folders
+
+
+STALE_SECONDS = 600  # a temporary folder without a pid in its name is stale after this long untouched
+
+
+def temp_dir(root, folder):
+    """A new temporary folder in root for `folder`'s extraction: .tmp-<folder>-<pid>-<random>."""
+    return tempfile.mkdtemp(prefix=f".tmp-{folder}-{os.getpid()}-", dir=root)
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process: leave its folder alone
+    return True
+
+
+def remove_stale_temp(root, folder):
+    """Delete what killed runs left in root: .tmp-<folder>-* folders whose process is gone.
+
+    A name holding a pid (temp_dir's) is stale when that process no longer runs; an
+    older name (no pid) when it has not been touched for STALE_SECONDS. Returns the
+    names removed (each is reported).
+    """
+    prefix = f".tmp-{folder}-"
+    removed = []
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return removed
+    for name in names:
+        path = os.path.join(root, name)
+        if not name.startswith(prefix) or not os.path.isdir(path) or os.path.islink(path):
+            continue
+        head = name[len(prefix) :].split("-", 1)[0]
+        if head.isdigit() and "-" in name[len(prefix) :]:
+            stale = int(head) != os.getpid() and not _pid_alive(int(head))
+        else:
+            try:
+                stale = time.time() - os.path.getmtime(path) > STALE_SECONDS
+            except OSError:
+                continue
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(name)
+            say(f"removed {path}: left behind by an interrupted run")
+    return removed
+
+
+def move_aside(path, why_name):
+    """Rename a file we will not use to a free name beside it (<file>.<why_name>[-N]); returns the new path."""
+    dest, n = f"{path}.{why_name}", 1
+    while os.path.exists(dest):
+        n += 1
+        dest = f"{path}.{why_name}-{n}"
+    os.rename(path, dest)
+    return dest
 
 
 # --------------------------------------------------------------------------- safe extraction
@@ -350,7 +415,22 @@ def _member_parts(name, archive):
     return parts
 
 
-def _write_member(dest_dir, parts, src):
+class _Budget:
+    """Bytes still allowed out of an archive (None: no limit); counts what is really written."""
+
+    def __init__(self, archive, max_bytes):
+        self.archive, self.max_bytes, self.used = archive, max_bytes, 0
+
+    def spend(self, n, member):
+        self.used += n
+        if self.max_bytes is not None and self.used > self.max_bytes:
+            raise DatasetError(
+                f"{self.archive}: inflates to more than {self.max_bytes:,} bytes (stopped in {member}); "
+                "not the expected dataset. Delete it and run the command again."
+            )
+
+
+def _write_member(dest_dir, parts, src, budget=None):
     """Write one regular file (from file object `src`) or, with src None, one folder under dest_dir."""
     target = os.path.join(dest_dir, *parts)
     if src is None:
@@ -358,11 +438,17 @@ def _write_member(dest_dir, parts, src):
         return
     os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
     with src, open(target, "wb") as out:
-        shutil.copyfileobj(src, out, CHUNK)
+        while True:
+            block = src.read(CHUNK)
+            if not block:
+                break
+            if budget is not None:
+                budget.spend(len(block), "/".join(parts))
+            out.write(block)
     os.chmod(target, 0o644)
 
 
-def safe_extract(archive, dest_dir):
+def safe_extract(archive, dest_dir, max_bytes=None):
     """Extract a tar (any compression) or zip archive into the existing folder `dest_dir`.
 
     Each member is checked before it is written: absolute paths, `..` components,
@@ -371,9 +457,12 @@ def safe_extract(archive, dest_dir):
     0644, folders 0755), never by the archive library, so no metadata or link from the
     archive reaches the disk. On an error `dest_dir` may hold some members: extract into
     a temporary folder (as extract_into_place does) and delete it on failure.
+    max_bytes: stop (DatasetError) once more than this many bytes have really been
+    written, whatever the archive declares (None: no limit).
     Returns the sorted list of top-level names extracted.
     """
     tops = set()
+    budget = _Budget(archive, max_bytes)
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as zf:
@@ -388,7 +477,7 @@ def safe_extract(archive, dest_dir):
                     if parts:
                         plan.append((parts, info))
                 for parts, info in plan:
-                    _write_member(dest_dir, parts, None if info.is_dir() else zf.open(info))
+                    _write_member(dest_dir, parts, None if info.is_dir() else zf.open(info), budget)
                     tops.add(parts[0])
             return sorted(tops)
         with tarfile.open(archive, "r:*") as tf:
@@ -401,7 +490,7 @@ def safe_extract(archive, dest_dir):
                         f"{archive}: member {m.name!r} is a device or special file; refusing to extract"
                     )
                 if parts:
-                    _write_member(dest_dir, parts, None if m.isdir() else tf.extractfile(m))
+                    _write_member(dest_dir, parts, None if m.isdir() else tf.extractfile(m), budget)
                     tops.add(parts[0])
     except (tarfile.TarError, zipfile.BadZipFile, EOFError) as e:
         raise DatasetError(
@@ -420,7 +509,7 @@ def extract_into_place(archive, root, folder, required=()):
     Returns the path of the placed folder.
     """
     final = os.path.join(root, folder)
-    tmp = tempfile.mkdtemp(prefix=f".tmp-{folder}-", dir=root)
+    tmp = temp_dir(root, folder)
     try:
         safe_extract(archive, tmp)
         new = os.path.join(tmp, folder)
@@ -464,6 +553,7 @@ def prepare_download(ds, root, force=False, keep_archive=False, retries=5, backo
     """
     final = os.path.join(root, ds.folder)
     archive = os.path.join(root, ds.filename)
+    remove_stale_temp(root, ds.folder)
     synthetic_there = is_complete(ds, final) and is_synthetic_folder(final)
     if is_complete(ds, final) and not force and not (synthetic_there and os.path.isfile(archive)):
         if synthetic_there:
@@ -486,8 +576,21 @@ def prepare_download(ds, root, force=False, keep_archive=False, retries=5, backo
             os.replace(archive, archive + ".part")
             user_archive = False
         else:
-            verify(archive, ds.size, ds.md5)
-            say("  size and md5 OK")
+            try:
+                verify(archive, ds.size, ds.md5, delete=False)
+                say("  size and md5 OK")
+            except ChecksumError:
+                got = f"size {size:,} bytes, md5 {file_md5(archive)}"
+                want = ", ".join(
+                    x for x in (f"{ds.size:,} bytes" if ds.size else "", f"md5 {ds.md5}" if ds.md5 else "") if x
+                )
+                aside = move_aside(archive, f"not-{ds.name}")
+                say(
+                    f"  the file placed there is NOT {ds.name}'s archive: {got}; expected {want}.\n"
+                    f"  It was moved aside, not deleted: {aside}\n"
+                    "  Trying to download the real archive instead."
+                )
+                user_archive = False
     if not user_archive:
         say(f"{ds.name}: downloading {ds.url}" + (f" ({human(ds.size)})" if ds.size else ""))
         download_any(
@@ -524,7 +627,8 @@ def prepare_synthetic(ds, root, per_batch, force=False):
             return "present"
     say(f"{ds.name}: writing the SYNTHETIC stand-in ({what}) to {final}")
     t0 = time.time()
-    tmp = tempfile.mkdtemp(prefix=f".tmp-{ds.folder}-", dir=root)
+    remove_stale_temp(root, ds.folder)
+    tmp = temp_dir(root, ds.folder)
     try:
         ds.synthetic(os.path.join(tmp, ds.folder), per_batch)
         place_folder(os.path.join(tmp, ds.folder), final)

@@ -160,3 +160,47 @@ def test_verify_extracted_checks_consistency(tiny_set, tmp_path):
         f.write("http://example.org/extra.jpg\n")
     with pytest.raises(cc.CocoVerifyError, match="val2014_urls.txt"):
         cc.verify_extracted(str(bad))
+
+
+def test_the_course_url_is_https():
+    assert registry.REGISTRY["coco_captioning"].url.startswith("https://")
+    assert all(u.startswith("https://") for u in registry.REGISTRY["coco_captioning"].urls)
+
+
+def test_inflated_bytes_are_capped(server, tiny_set, tmp_path, capsys):
+    """A ~200 KB zip whose member inflates to 200 MB is refused after the cap (64 MiB here), before any extraction."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("coco_captioning/", b"")
+        for name in cc.REQUIRED:
+            if name == "train2014_urls.txt":
+                zf.writestr("coco_captioning/" + name, b"\0" * (200 << 20), compresslevel=9)
+            else:
+                zf.write(os.path.join(tiny_set, name), "coco_captioning/" + name)
+    server.payload = buf.getvalue()
+    assert len(server.payload) < 1 << 20
+    read = []
+    real_open = zipfile.ZipFile.open
+
+    def counting_open(self, name, *a, **k):
+        f = real_open(self, name, *a, **k)
+        real_read = f.read
+
+        def read_(n=-1):
+            block = real_read(n)
+            read.append(len(block))
+            return block
+
+        f.read = read_
+        return f
+
+    zipfile.ZipFile.open = counting_open
+    try:
+        assert _run(tmp_path) == 1
+    finally:
+        zipfile.ZipFile.open = real_open
+    out = capsys.readouterr().out
+    assert "inflates to more than" in out and "train2014_urls.txt" in out, out
+    assert sum(read) <= cc.MIN_CAP + (1 << 20), f"{sum(read):,} bytes inflated before refusing"
+    assert not (tmp_path / "coco_captioning").exists()
+    assert [p for p in os.listdir(tmp_path) if p.startswith(".tmp")] == []

@@ -12,6 +12,7 @@ import os
 import pickle
 import pickletools
 import socket
+import subprocess
 import sys
 import tarfile
 import threading
@@ -266,10 +267,47 @@ def test_preplaced_archive_used_without_network(server, data_dir, monkeypatch, c
     assert (data_dir / "toy.tar.gz").exists()  # the user's own file is kept
 
 
-def test_preplaced_bad_archive_is_deleted(server, data_dir, monkeypatch):
-    (data_dir / "toy.tar.gz").write_bytes(b"y" * (len(GOOD_TAR) + 5))
-    assert run(monkeypatch, toy_entry(server.url), data_dir) == 1
-    assert os.listdir(data_dir) == []
+def test_preplaced_wrong_archive_is_moved_aside_then_downloaded(server, data_dir, monkeypatch, capsys):
+    wrong = b"y" * (len(GOOD_TAR) + 5)
+    (data_dir / "toy.tar.gz").write_bytes(wrong)
+    assert run(monkeypatch, toy_entry(server.url), data_dir) == 0
+    out = capsys.readouterr().out
+    assert "NOT toy's archive" in out and f"size {len(wrong):,} bytes, md5 {md5(wrong)}" in out, out
+    assert f"expected {len(GOOD_TAR):,} bytes, md5 {md5(GOOD_TAR)}" in out
+    assert "could not download" not in out
+    assert (data_dir / "toy.tar.gz.not-toy").read_bytes() == wrong  # kept, under another name
+    assert (data_dir / "toyset" / "a.txt").exists()  # then the real one was downloaded
+
+
+def test_preplaced_wrong_cifar_archive_offline_is_kept_and_falls_back(tmp_path, monkeypatch, capsys):
+    offline = dataclasses.replace(registry.REGISTRY["cifar10"], url=closed_port_url())
+    monkeypatch.setitem(registry.REGISTRY, "cifar10", offline)
+    wrong = b"not cifar" * 1000
+    (tmp_path / "cifar-10-python.tar.gz").write_bytes(wrong + b"x" * (offline.size - len(wrong) + 1))
+    rc = cli.main(["cifar10", "--data-dir", str(tmp_path), "--synthetic-per-batch", "10", "--no-progress"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "NOT cifar10's archive" in out and "moved aside, not deleted" in out
+    assert out.index("NOT cifar10's archive") < out.index("OFFLINE FALLBACK")
+    assert (tmp_path / "cifar-10-python.tar.gz.not-cifar10").exists()
+    assert (tmp_path / "cifar-10-batches-py" / "README.txt").read_text().startswith("SYNTHETIC")
+
+
+def test_stale_temporary_folders_are_removed(server, data_dir, monkeypatch, capsys):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    killed = data_dir / f".tmp-toyset-{dead.pid}-abc123"  # a killed extraction's folder
+    (killed / "toyset").mkdir(parents=True)
+    (killed / "toyset" / "big.bin").write_bytes(b"0" * 1000)
+    old_style = data_dir / ".tmp-toyset-k3j2h1"  # an older run's name, untouched for an hour
+    old_style.mkdir()
+    os.utime(old_style, (time.time() - 3600, time.time() - 3600))
+    live = data_dir / f".tmp-toyset-{os.getppid()}-zzz"  # a running process's: left alone
+    live.mkdir()
+    assert run(monkeypatch, toy_entry(server.url), data_dir) == 0
+    assert not killed.exists() and not old_style.exists() and live.exists()
+    assert "left behind by an interrupted run" in capsys.readouterr().out
+    assert leftovers(data_dir) == [live.name]
 
 
 def _symlink(info):
@@ -487,3 +525,17 @@ def test_script_runs_with_plain_python(tmp_path):
 
     proc = subprocess.run([sys.executable, "-S", SCRIPT, "--help"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "--synthetic" in proc.stdout
+
+
+def test_extraction_stops_at_max_bytes_really_written(tmp_path):
+    archive = tmp_path / "big.tar.gz"
+    archive.write_bytes(make_tarball([("toyset/a.txt", b"0" * 100_000), ("toyset/sub/b.bin", b"1")]))
+    dest = tmp_path / "out"
+    dest.mkdir()
+    with pytest.raises(core.DatasetError, match="inflates to more than 50,000 bytes"):
+        core.safe_extract(str(archive), str(dest), max_bytes=50_000)
+    assert (
+        core.safe_extract(str(archive), str(tmp_path / "out2"), max_bytes=None)
+        if (tmp_path / "out2").mkdir() is None
+        else True
+    )
