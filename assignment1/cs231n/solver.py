@@ -320,6 +320,16 @@ class Solver(object):
         filename = self._checkpoint_path(self.epoch)
         folder = os.path.dirname(os.path.abspath(filename))
         os.makedirs(folder, exist_ok=True)
+        # a run killed mid-write leaves '.<name>_epoch_<e>.npz.<random>.tmp' (as big as a checkpoint): remove those
+        stale = "." + os.path.basename(self.checkpoint_name) + "_epoch_"
+        for leftover in os.listdir(folder):
+            if leftover.startswith(stale) and ".npz." in leftover and leftover.endswith(".tmp"):
+                try:
+                    os.remove(os.path.join(folder, leftover))
+                except OSError:
+                    continue
+                if self.verbose:
+                    tqdm.write(f"removed {leftover}: an unfinished checkpoint left by an interrupted run")
         fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(filename) + ".", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -347,6 +357,54 @@ class Solver(object):
         """
         if not os.path.exists(filename):
             raise FileNotFoundError(f"no checkpoint at {filename!r}: check checkpoint_name and the epoch number")
+        import zipfile
+
+        # Before anything is read: every member must be one this model's checkpoint holds, and
+        # neither its size in the zip nor the array shape its header declares may exceed what
+        # that member can take (a parameter's size, 64 MiB for the metadata).
+        sizes = {p: np.asarray(w).nbytes for p, w in self.model.params.items()}
+        biggest = max(sizes.values(), default=0)
+
+        def limit(name):
+            parts = name.split("/")
+            if name == "meta":
+                return 64 << 20
+            if parts[0] in ("params", "best") and len(parts) == 2 and parts[1] in sizes:
+                return sizes[parts[1]]
+            if parts[0] == "optim" and len(parts) == 3 and parts[1] in sizes:
+                return sizes[parts[1]]
+            if parts[0] in ("state", "beststate") and len(parts) == 3 and parts[1].isdigit():
+                return biggest
+            return None
+
+        try:
+            with zipfile.ZipFile(filename) as z:
+                for info in z.infolist():
+                    name = info.filename[: -len(".npy")] if info.filename.endswith(".npy") else None
+                    most = None if name is None else limit(name)
+                    if most is None:
+                        raise ValueError(
+                            f"{filename!r} holds {info.filename!r}, which no checkpoint of this model has: "
+                            "not a Solver checkpoint for it"
+                        )
+                    if info.file_size > most + 4096:
+                        raise ValueError(
+                            f"{filename!r}: member {info.filename!r} is {info.file_size:,} bytes, more than "
+                            f"this model's checkpoint can hold there ({most:,}); refusing to read it"
+                        )
+                    with z.open(info) as m:
+                        version = np.lib.format.read_magic(m)
+                        if version == (1, 0):
+                            shape, _, dtype = np.lib.format.read_array_header_1_0(m)
+                        else:
+                            shape, _, dtype = np.lib.format.read_array_header_2_0(m)
+                    if dtype.hasobject or int(np.prod(shape, dtype=np.float64)) * dtype.itemsize > most:
+                        raise ValueError(
+                            f"{filename!r}: member {info.filename!r} declares a {dtype} array of shape "
+                            f"{shape}, more than this model's checkpoint can hold there; refusing to read it"
+                        )
+        except (zipfile.BadZipFile, OSError, EOFError) as e:
+            raise ValueError(f"{filename!r} is not a readable checkpoint (.npz) file: {e}") from None
         with np.load(filename, allow_pickle=False) as f:
             if "meta" not in f.files:
                 raise ValueError(f"{filename!r} is not a Solver checkpoint (no 'meta' entry)")

@@ -174,3 +174,54 @@ def test_verbose_false_prints_nothing(capsys):
 def test_bad_update_rule_names_the_choices():
     with pytest.raises(ValueError, match="sgd"):
         Solver(_LinearSoftmax(8, 3), _data(), update_rule="nope")
+
+
+def test_stale_temporary_checkpoint_of_a_killed_run_is_removed(tmp_path):
+    name = str(tmp_path / "killed")
+    leftover = tmp_path / ".killed_epoch_1.npz.x8k2p.tmp"  # what a run killed mid-write leaves
+    leftover.write_bytes(b"0" * 10_000)
+    other = tmp_path / ".other_epoch_1.npz.abc.tmp"  # another run's: not ours to touch
+    other.write_bytes(b"1")
+    _solver(_LinearSoftmax(8, 3), _data(), num_epochs=1, checkpoint_name=name).train()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other_epoch_1.npz.abc.tmp", "killed_epoch_1.npz"]
+
+
+def _rewrite_npz(src, dst, **changes):
+    with np.load(src, allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files}
+    arrays.update(changes)
+    np.savez(dst, **arrays)
+
+
+@pytest.mark.parametrize("kind", ["extra member", "oversized member", "huge declared shape"])
+def test_checkpoint_members_and_sizes_checked_before_reading(tmp_path, monkeypatch, kind):
+    name = str(tmp_path / "ck")
+    model = _LinearSoftmax(8, 3)
+    _solver(model, _data(), num_epochs=1, checkpoint_name=name).train()
+    bad = str(tmp_path / "bad.npz")
+    p = sorted(model.params)[0]
+    if kind == "extra member":
+        _rewrite_npz(name + "_epoch_1.npz", bad, junk=np.zeros(10))
+    elif kind == "oversized member":
+        _rewrite_npz(name + "_epoch_1.npz", bad, **{f"params/{p}": np.zeros(1_000_000)})
+    else:  # a small file whose .npy header declares a 1 GB array
+        _rewrite_npz(name + "_epoch_1.npz", bad)
+        import zipfile
+
+        with zipfile.ZipFile(bad) as z:
+            members = {i.filename: z.read(i) for i in z.infolist()}
+        key = f"params/{p}.npy"
+        header = members[key]
+        shape = str(model.params[p].shape).encode()
+        members[key] = header.replace(shape, b"(134217728,)".ljust(len(shape)), 1)
+        with zipfile.ZipFile(bad, "w") as z:
+            for k, v in members.items():
+                z.writestr(k, v)
+    read = []
+    real_load = np.load
+    monkeypatch.setattr(np, "load", lambda *a, **k: read.append(a) or real_load(*a, **k))
+    s = _solver(_LinearSoftmax(8, 3), _data(), num_epochs=1)
+    with pytest.raises(ValueError) as e:
+        s.load_checkpoint(bad)
+    assert "bad.npz" in str(e.value)
+    assert read == [], "the file was read before it was refused"

@@ -63,7 +63,7 @@ def _declared_bytes(shape, dtype):
     """Bytes an array of `shape` and `dtype` would take (a huge value for nonsense shapes)."""
     try:
         n = 1
-        for d in (shape if isinstance(shape, (tuple, list)) else (shape,)):
+        for d in shape if isinstance(shape, (tuple, list)) else (shape,):
             n *= max(int(d), 0)
         return n * np.dtype(dtype).itemsize
     except (TypeError, ValueError):
