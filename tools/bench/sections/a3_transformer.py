@@ -51,6 +51,7 @@ def _caption_model(data, cfg, seed):
         num_heads=cfg["num_heads"],
         num_layers=cfg["num_layers"],
         max_length=30,
+        dim_feedforward=4 * cfg["wordvec_dim"],
         dropout=0.0,
     )
 
