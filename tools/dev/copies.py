@@ -79,6 +79,9 @@ COPIES = [
         Copy(f"assignment1/cs231n/layer_utils.py::{name}", each("cs231n/layer_utils.py", [A2]))
         for name in ("affine_relu_forward", "affine_relu_backward")
     ],
+    # assignment 2's PyTorch helpers and nets (the challenge CNN), given code in assignment 3 (Transformer_Captioning's ViT vs CNN)
+    Copy("assignment2/cs231n/torch_utils.py", each("cs231n/torch_utils.py", [A3])),
+    Copy("assignment2/cs231n/torch_nets.py", each("cs231n/torch_nets.py", [A3]), strip_markers=True),
     # the tests' shared pieces: references (num_grad, rel_error), the points marker, the Solver's mechanics
     Copy("assignment1/tests/helpers.py", each("tests/helpers.py", [A2, A3])),
     Copy("assignment1/tests/conftest.py", each("tests/conftest.py", [A2, A3])),
