@@ -30,8 +30,10 @@ import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import grading  # noqa: E402
 import release  # noqa: E402
 import testrun  # noqa: E402
+from grading import sandbox  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
 MAX_FILE = 2 << 20  # bytes per submitted .py file
@@ -133,12 +135,6 @@ def read_zip(path, notes):
     return files, notes
 
 
-def question_of(nodeid):
-    base = os.path.basename(nodeid.split("::", 1)[0])
-    base = base[:-3] if base.endswith(".py") else base
-    return base[5:] if base.startswith("test_") else base
-
-
 def prepare_workdir(root, name, work):
     """Clean copy: the stubbed release of the assignment plus its reference tests."""
     files, _ = release.render(root, name, include_tests=True, include_datasets=True)
@@ -147,36 +143,123 @@ def prepare_workdir(root, name, work):
     return wd
 
 
-def grade(root, n, submission, per_test=30.0, total=900.0, cap=4000):
-    """Returns the results.json dict (never raises for a bad submission)."""
+def _write_files(files, dest, mode_dirs=0o755):
+    for rel, data in sorted(files.items()):
+        p = os.path.join(dest, rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "wb") as f:
+            f.write(data)
+    for dirpath, dirnames, filenames in os.walk(dest):
+        os.chmod(dirpath, mode_dirs)
+        for fn in filenames:
+            os.chmod(os.path.join(dirpath, fn), 0o644)
+
+
+def prepare_grading(root, name, work, run, submitted, uid=None, limits=None):
+    """Lay out one grading run; returns (tests working copy, spec path).
+
+    work (root-only, 0700): the tests and the worker spec, for the grading process only.
+    run (readable): code/<name> = the stubbed release with the submitted files over it (no
+    reference code), lib/ = the worker's runtime (worker.py, codec.py and the tests' worker-side
+    helper modules), scratch/ = the worker's only writable folder (owned by its uid under root).
+    """
+    files, _ = release.render(root, name, include_tests=True, include_datasets=True)
+    tests = {k: v for k, v in files.items() if k.startswith("tests/")}
+    code = {k: v for k, v in files.items() if not k.startswith("tests/")}
+    code.update(submitted)
+    wd = os.path.join(work, name)
+    _write_files(tests, wd, 0o700)
+    os.chmod(work, 0o700)
+    code_dir = os.path.join(run, "code", name)
+    _write_files(code, code_dir)
+    lib = os.path.join(run, "lib")
+    helpers = [h for h in grading.HELPER_MODULES if f"tests/{h}.py" in tests]
+    libfiles = {f"{h}.py": tests[f"tests/{h}.py"] for h in helpers}
+    for fn in ("worker.py", "codec.py"):
+        with open(os.path.join(HERE, "grading", fn), "rb") as f:
+            libfiles[fn] = f.read()
+    _write_files(libfiles, lib)
+    scratch = os.path.join(run, "scratch")
+    os.makedirs(scratch, mode=0o700)
+    os.makedirs(os.path.join(run, "stage"), mode=0o700)
+    os.chmod(run, 0o755)
+    os.chmod(os.path.join(run, "code"), 0o755)
+    if uid is not None:
+        os.chown(scratch, uid, uid)
+    # under root, the worker sees none of the reference: the assignment folders, the tools, build outputs
+    top = os.path.abspath(root)
+    hide = [os.path.join(top, d) for d in release.ASSIGNMENTS + ["tools", "build"]]
+    hide += ["/autograder/source", "/autograder/results"]
+    hide = [d for d in hide if not run.startswith(d + os.sep)]
+    spec = {
+        "python": sys.executable,
+        "lib": lib,
+        "code": code_dir,
+        "scratch": scratch,
+        "tests": os.path.join(wd, "tests"),
+        "uid": uid,
+        "limits": dict(limits or {}),
+        "helpers": helpers,
+        "hide": hide,
+        "readonly": ["/tmp", "/var/tmp", "/dev/shm"],
+        # a Python installed where other users cannot enter (e.g. pyenv under /root) is exposed alone
+        "expose": sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix) if sandbox.private_ancestor(p)}),
+        "stage": os.path.join(run, "stage"),
+    }
+    spec_path = os.path.join(work, "spec.json")
+    with open(spec_path, "w", encoding="utf-8") as f:
+        json.dump(spec, f)
+    return wd, spec_path
+
+
+def question_of(nodeid):
+    base = os.path.basename(nodeid.split("::", 1)[0])
+    base = base[:-3] if base.endswith(".py") else base
+    return base[5:] if base.startswith("test_") else base
+
+
+def grade(root, n, submission, per_test=30.0, total=900.0, cap=4000, limits=None):
+    """Returns the results.json dict (never raises for a bad submission).
+
+    The submitted code runs only in the worker (tools/grading): this process collects the
+    tests, makes the assertions and scores, and never imports the submission.
+    """
     t0 = time.time()
     name = f"assignment{n}"
     work = tempfile.mkdtemp(prefix=f"grade-a{n}-")
+    run = tempfile.mkdtemp(prefix=f"grade-run-a{n}-")
+    sandbox.make_subreaper()
+    sandbox.warn_once()
+    slot = grading.acquire_slot()
+    uid = sandbox.WORKER_UID_BASE + slot.number if sandbox.is_root() else None
     notes = []
     try:
-        wd = prepare_workdir(root, name, work)
-        items = testrun.collect(wd)
+        refused = None
         try:
             files, notes = read_submission(submission)
         except Refused as e:
+            files, refused = {}, e
+        wd, spec = prepare_grading(root, name, work, run, files, uid, limits)
+        items = testrun.collect(wd, grading_spec=spec)
+        if refused is not None:
             tests = [
-                _entry(i, {"outcome": "failed", "message": f"submission refused: {e}", "output": ""}) for i in items
+                _entry(i, {"outcome": "failed", "message": f"submission refused: {refused}", "output": ""})
+                for i in items
             ]
-            return _results(tests, t0, [f"SUBMISSION REFUSED: {e}"])
+            return _results(tests, t0, [f"SUBMISSION REFUSED: {refused}"])
         if not files:
             notes.append("no cs231n/**/*.py files found in the submission: every fill-in counts as missing")
-        for rel, data in files.items():
-            p = os.path.join(wd, rel)
-            os.makedirs(os.path.dirname(p), exist_ok=True)
-            with open(p, "wb") as f:
-                f.write(data)
         notes.append(f"{len(files)} submitted .py files used")
-        items, results, run_notes = testrun.run(wd, items, per_test=per_test, total=total, cap=cap)
+        items, results, run_notes = testrun.run(wd, items, per_test=per_test, total=total, cap=cap, grading_spec=spec)
         notes.extend(run_notes)
         tests = [_entry(i, results.get(i["nodeid"], {"outcome": "failed", "message": "not run"})) for i in items]
         return _results(tests, t0, notes)
     finally:
+        sandbox.kill_uid(uid)
+        sandbox.kill_descendants()
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(run, ignore_errors=True)
+        slot.release()
 
 
 def _entry(item, r):

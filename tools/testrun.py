@@ -56,7 +56,7 @@ def _tail(path, n=3000):
         return ""
 
 
-def _pytest(workdir, args, per_test, deadline, cap, only_graded=False):
+def _pytest(workdir, args, per_test, deadline, cap, only_graded=False, grading_spec=None):
     """One pytest process; returns (events, how_it_ended, output_tail)."""
     fd, events_path = tempfile.mkstemp(prefix="events-", suffix=".jsonl")
     os.close(fd)
@@ -73,23 +73,33 @@ def _pytest(workdir, args, per_test, deadline, cap, only_graded=False):
             "MPLBACKEND": "Agg",
             # third-party pytest plugins (e.g. anyio's, pulled in by jupyter) cost ~1 s per start and are not used
             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-            "CS231N_ONLY_GRADED": "1" if only_graded else "0",
+            "CS231N_ONLY_GRADED": "1" if (only_graded or grading_spec) else "0",
         }
     )
-    cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "pytest_limits",
-        "--continue-on-collection-errors",
-        "--tb=short",
-        "-W",
-        "ignore::DeprecationWarning",
-    ] + args
+    plugin = []
+    if grading_spec:  # submitted code runs only in the worker (tools/grading); given-code checks are not run
+        env["CS231N_GRADING_SPEC"] = grading_spec
+        plugin = ["-p", "grading.plugin"]
+    cmd = (
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "pytest_limits",
+        ]
+        + plugin
+        + [
+            "--continue-on-collection-errors",
+            "--tb=short",
+            "-W",
+            "ignore::DeprecationWarning",
+        ]
+        + args
+    )
     ended = "finished"
     try:
         with open(out_path, "wb") as out:
@@ -131,6 +141,8 @@ def _pytest(workdir, args, per_test, deadline, cap, only_graded=False):
                 ended = f"crashed (exit code {proc.returncode})"
         return _read_events(events_path), ended, _tail(out_path)
     finally:
+        if grading_spec:  # nothing the worker started outlives this run
+            _sweep(grading_spec)
         for p in (events_path, out_path):
             try:
                 os.unlink(p)
@@ -138,9 +150,23 @@ def _pytest(workdir, args, per_test, deadline, cap, only_graded=False):
                 pass
 
 
-def collect(workdir, test_path="tests", timeout=120):
+def _sweep(spec_path):
+    from grading import sandbox
+
+    try:
+        with open(spec_path, encoding="utf-8") as f:
+            uid = json.load(f).get("uid")
+    except (OSError, ValueError):
+        uid = None
+    sandbox.kill_uid(uid)
+    sandbox.kill_descendants()
+
+
+def collect(workdir, test_path="tests", timeout=120, grading_spec=None):
     """The test items of a (trusted) working copy: list of dicts nodeid/file/points/graded."""
-    events, ended, tail = _pytest(workdir, ["--collect-only", test_path], 0, time.time() + timeout, 2000)
+    events, ended, tail = _pytest(
+        workdir, ["--collect-only", test_path], 0, time.time() + timeout, 2000, grading_spec=grading_spec
+    )
     items = [e for e in events if e["event"] == "collected"]
     errors = [e for e in events if e["event"] == "collect_error"]
     if errors or ended != "finished":
@@ -149,7 +175,17 @@ def collect(workdir, test_path="tests", timeout=120):
     return items
 
 
-def run(workdir, items=None, test_path="tests", per_test=30.0, total=900.0, cap=4000, log=None, only_graded=False):
+def run(
+    workdir,
+    items=None,
+    test_path="tests",
+    per_test=30.0,
+    total=900.0,
+    cap=4000,
+    log=None,
+    only_graded=False,
+    grading_spec=None,
+):
     """Run the tests; returns (items, results, notes).
 
     items: the list from collect() (None: whatever the first run collects).
@@ -175,7 +211,7 @@ def run(workdir, items=None, test_path="tests", per_test=30.0, total=900.0, cap=
             notes.append(f"total time limit of {total:g} s reached")
             break
         args = [test_path] if todo is None else todo
-        events, ended, tail = _pytest(workdir, args, per_test, t_end, cap, only_graded)
+        events, ended, tail = _pytest(workdir, args, per_test, t_end, cap, only_graded, grading_spec)
         if known is None:
             known = [e for e in events if e["event"] == "collected"]
         progress = 0
