@@ -97,6 +97,10 @@ def _copy(v):
 
 def apply_in_place(old, new):
     """Make `old` equal `new`, keeping its identity where the kinds agree; returns the value to keep."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(old, torch.Generator) and isinstance(new, torch.Generator):
+        old.set_state(new.get_state())
+        return old
     if isinstance(old, np.ndarray) and isinstance(new, np.ndarray):
         if old.shape == new.shape and old.dtype == new.dtype and old.flags.writeable:
             old[...] = new
@@ -411,6 +415,19 @@ class Handle:
             frozenset(m for m in methods if isinstance(m, str)) if isinstance(methods, list) else frozenset()
         )
         d["_type"] = str(info.get("type", "object"))[:100]
+        mro = info.get("mro")
+        d["_mro"] = tuple(m for m in mro if isinstance(m, str)) if isinstance(mro, list) else ()
+
+    @property
+    def __class__(self):
+        """For isinstance checks: the first library class (torch, numpy) in the remote object's MRO."""
+        for entry in self._mro:
+            mod, _, qual = entry.partition(":")
+            if mod.split(".")[0] in ("torch", "numpy") and mod in sys.modules and "." not in qual:
+                cls = getattr(sys.modules[mod], qual, None)
+                if isinstance(cls, type):
+                    return cls
+        return Handle
 
     def _check(self):
         if self._gen != self._client.gen:

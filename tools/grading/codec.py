@@ -10,13 +10,18 @@ numpy scalar, torch tensor (as its array, rebuilt only where torch is trusted) a
 runtime folder, so it imports only the standard library and numpy.
 """
 
+import functools
 import json
 import struct
+import sys
 
 import numpy as np
 
 ALLOWED_KINDS = "biufcU"
 MAX_FRAME = 1 << 31  # bytes in one message
+
+
+TORCH_DTYPES = ("float16 bfloat16 float32 float64 complex64 complex128 uint8 int8 int16 int32 int64 bool").split()
 
 
 class WireError(Exception):
@@ -70,6 +75,25 @@ class Encoder:
             return self._arr(v)
         if isinstance(v, np.generic) and type(v).__module__ == "numpy":
             return self._arr(np.asarray(v), "__s__")
+        if isinstance(v, np.dtype):
+            return {"__dt__": check_dtype(v).str}
+        if isinstance(v, type) and issubclass(v, np.generic) and v.__module__ == "numpy":
+            return {"__dt__": check_dtype(v).str, "cls": True}
+        if t is functools.partial:
+            return {"__partial__": [self.enc(v.func), self.enc(list(v.args)), self.enc(dict(v.keywords))]}
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            if isinstance(v, torch.dtype):
+                return {"__tdt__": str(v).split(".")[-1]}
+            if isinstance(v, torch.Generator):
+                return {"__gen__": self.enc(v.get_state().numpy())}
+            if isinstance(v, torch.device):
+                return {"__dev__": "cpu"}
+            if isinstance(v, torch.Tensor):
+                tree = self._arr(self.tensor(v) if self.tensor else v.detach().cpu().numpy(), "__t__")
+                if v.requires_grad:
+                    tree["rg"] = True
+                return tree
         if self.tensor is not None:
             arr = self.tensor(v)
             if arr is not None:
@@ -95,8 +119,39 @@ def decode(tree, arrays, handle=None, tensor=None):
                 if key == "__s__":
                     return a[()]
                 if key == "__t__":
-                    return tensor(a) if tensor is not None else a
+                    if tensor is None:
+                        return a
+                    out = tensor(a)
+                    if v.get("rg") is True and a.dtype.kind in "fc":
+                        out.requires_grad_(True)
+                    return out
                 return a
+            if "__dt__" in v:
+                dt = check_dtype(v["__dt__"])
+                return dt.type if v.get("cls") is True else dt
+            if "__tdt__" in v or "__gen__" in v or "__dev__" in v:
+                import torch
+
+                if "__tdt__" in v:
+                    if v["__tdt__"] not in TORCH_DTYPES:
+                        raise WireError("bad torch dtype")
+                    return getattr(torch, v["__tdt__"])
+                if "__dev__" in v:
+                    return torch.device("cpu")
+                st = dec(v["__gen__"])
+                if not isinstance(st, np.ndarray) or st.dtype != np.uint8 or st.ndim != 1:
+                    raise WireError("bad generator state")
+                g = torch.Generator()
+                g.set_state(torch.from_numpy(st.copy()))
+                return g
+            if "__partial__" in v:
+                parts = v["__partial__"]
+                if not isinstance(parts, list) or len(parts) != 3:
+                    raise WireError("bad partial")
+                f, a, k = dec(parts[0]), dec(parts[1]), dec(parts[2])
+                if not callable(f) or not isinstance(a, list) or not isinstance(k, dict):
+                    raise WireError("bad partial")
+                return functools.partial(f, *a, **k)
             if "__f__" in v:
                 if v["__f__"] not in ("nan", "inf", "-inf"):
                     raise WireError("bad float")

@@ -3,12 +3,14 @@
 Loaded by tools/testrun.py as `-p grading.plugin` when CS231N_GRADING_SPEC names the spec
 JSON that tools/grade.py wrote (worker python, runtime folder, code folder, scratch, uid,
 limits). It makes this process a child subreaper, installs the import hook before the test
-modules are collected, starts each test with fresh mirrors (restarting a worker that was
+modules are collected, gives tests a `tmp_path` inside the worker's scratch folder, starts each test with fresh mirrors (restarting a worker that was
 stopped by a time limit or died), and ends the worker's whole process tree at the end.
 """
 
+import itertools
 import json
 import os
+import pathlib
 
 import pytest
 
@@ -28,6 +30,24 @@ def pytest_configure(config):
     c = _client.Client(spec)
     _client.install(c, helpers=spec.get("helpers", ()), tests_dir=spec["tests"])
     _state["client"] = c
+
+
+_count = itertools.count()
+
+
+@pytest.fixture
+def tmp_path():
+    """A fresh folder inside the worker's scratch folder (the only place submitted code may write)."""
+    c = _state.get("client")
+    if c is None:
+        raise RuntimeError("the grading plugin is not configured")
+    d = pathlib.Path(c.spec["scratch"]) / "tmp" / f"t{next(_count)}"
+    d.mkdir(parents=True)
+    uid = c.spec.get("uid")
+    if uid is not None:
+        os.chown(d.parent, uid, uid)
+        os.chown(d, uid, uid)
+    return d
 
 
 @pytest.hookimpl(tryfirst=True)

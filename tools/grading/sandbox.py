@@ -203,8 +203,9 @@ def _namespace(hide, readonly, writable, expose=(), stage=None):
         if os.path.isdir(d):
             _mount(lib, d, d, None, _MS_BIND | _MS_REC)
             _mount(lib, None, d, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
-    for d in writable:
+    for d in writable:  # a bind mount inside a read-only one starts read-only: remount it writable
         _mount(lib, d, d, None, _MS_BIND)
+        _mount(lib, None, d, None, _MS_REMOUNT | _MS_BIND | _MS_NOSUID | _MS_NODEV)
     return True
 
 

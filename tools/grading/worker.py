@@ -73,11 +73,16 @@ def _tensor_to_array(v):
 
 
 def _array_to_tensor(a):
+    _load_torch()
+    return _torch[0].from_numpy(np.array(a))
+
+
+def _load_torch():
     if _torch[0] is None:
         import torch
 
         _torch[0] = torch
-    return _torch[0].from_numpy(np.array(a))
+    return _torch[0]
 
 
 def _handle(obj):
@@ -89,6 +94,10 @@ def _handle(obj):
         _objects[hid] = obj
         _ids[key] = hid
     info = {"type": type(obj).__name__, "callable": callable(obj)}
+    try:
+        info["mro"] = [f"{c.__module__}:{c.__qualname__}" for c in type(obj).__mro__][:50]
+    except Exception:
+        info["mro"] = []
     try:
         info["methods"] = sorted(
             n for n in dir(type(obj)) if not n.startswith("__") and callable(getattr(type(obj), n, None))
@@ -282,6 +291,8 @@ def _sync_args(args, kwargs, before):
         key = str(k)
         if key in before and not _deep_equal(v, before[key]):
             out[key] = v
+        elif _torch[0] is not None and isinstance(v, _torch[0].Generator):
+            out[key] = v  # a generator's state advances: the test's copy follows
     return out
 
 
@@ -308,6 +319,8 @@ def _handle_req(req, arrays):
         for k, v in list(enumerate(args)) + list(kwargs.items()):
             if isinstance(v, (dict, list, np.ndarray)):
                 before[str(k)] = _snapshot(v)
+        if "torch" in sys.modules:
+            _load_torch()
         result = obj(*args, **kwargs)
         extra["argsync"] = _sync_args(args, kwargs, before)
         return result, extra
