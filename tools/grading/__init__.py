@@ -16,7 +16,7 @@ import os
 import tempfile
 
 # test-side helper modules that run in the worker beside the submitted code (assignment 3's tests)
-HELPER_MODULES = ("torch_helpers",)
+HELPER_MODULES = ("torch_helpers", "worker_helpers")
 SLOTS = 64
 
 

@@ -545,7 +545,9 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             src = f.read()
         module.__file__ = os.path.join(self.tests_dir, module.__name__ + ".py")
         exec(compile(src, module.__file__, "exec"), module.__dict__)
-        names = module.__dict__.get("__worker_side__", DEFAULT_WORKER_SIDE)
+        names = module.__dict__.get(
+            "__worker_side__", DEFAULT_WORKER_SIDE if module.__name__ == "torch_helpers" else ()
+        )
         for name in names:
             if callable(module.__dict__.get(name)):
                 module.__dict__[name] = _forwarder(module.__name__, name)
