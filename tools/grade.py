@@ -330,34 +330,13 @@ def _num(x):
 
 
 def gradescope_zip(root, n, out_dir):
-    """Build the zip an instructor uploads as the Gradescope autograder of assignment n."""
-    name = f"assignment{n}"
+    """Build the zip an instructor uploads as the Gradescope autograder of assignment n.
+
+    It holds the stubbed release and the tests (release.autograder_files), never the reference.
+    """
     dest = os.path.join(out_dir, f"a{n}_autograder.zip")
     os.makedirs(out_dir, exist_ok=True)
-    files = {}
-    gs = os.path.join(HERE, "gradescope")
-    for fn in ("setup.sh", "run_autograder"):
-        with open(os.path.join(gs, fn), "rb") as f:
-            files[fn] = f.read()
-    files["ASSIGNMENT"] = f"{n}\n".encode()
-    with open(os.path.join(root, "requirements.txt"), "rb") as f:
-        files["requirements.txt"] = f.read()
-    for rel in release.autograder_tool_files(os.path.dirname(HERE)):
-        with open(os.path.join(os.path.dirname(HERE), rel), "rb") as f:
-            files[rel] = f.read()
-    for path in release.list_files(root, name):
-        rel = path[len(name) + 1 :]
-        if release.is_reference_only(rel) and not rel.startswith("tests/"):
-            continue
-        if "__pycache__" in rel or rel.endswith(".pyc"):
-            continue
-        with open(os.path.join(root, path), "rb") as f:
-            files[path] = f.read()
-    for path in release.list_files(root, "datasets"):  # scripts only: the grading copy mirrors the release
-        base = path.split("/", 1)[1]
-        if release.is_dataset_file(base):
-            with open(os.path.join(root, path), "rb") as f:
-                files[path] = f.read()
+    files = release.autograder_files(os.path.dirname(HERE), n)
     tmp = dest + ".tmp"
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         for rel, data in sorted(files.items()):

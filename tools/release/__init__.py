@@ -13,7 +13,7 @@ The names in __all__ are the package's API for the other tools (the grader impor
 import fnmatch
 
 from . import markers
-from .build import ZIP_DATE, find_leaks, main, render, validate, write_tree, write_zip
+from .build import ZIP_DATE, autograder_files, find_leaks, zip_leaks, main, render, validate, write_tree, write_zip
 from .files import (
     ASSIGNMENTS,
     AUTOGRADER_TOOLS,
@@ -33,6 +33,7 @@ __all__ = [
     "DATASET_FILES",
     "REFERENCE_ONLY",
     "ZIP_DATE",
+    "autograder_files",
     "autograder_tool_files",
     "existing_assignments",
     "find_leaks",
@@ -47,4 +48,5 @@ __all__ = [
     "validate",
     "write_tree",
     "write_zip",
+    "zip_leaks",
 ]

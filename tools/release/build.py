@@ -31,7 +31,7 @@ import time
 import zipfile
 
 from . import markers
-from .files import ASSIGNMENTS, existing_assignments, list_files, release_files  # noqa: F401  (re-exported)
+from .files import ASSIGNMENTS, autograder_tool_files, existing_assignments, list_files, release_files  # noqa: F401  (re-exported)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)  # fixed timestamps: the same input gives the same zip
@@ -194,6 +194,67 @@ def find_leaks(record):
     return leaks
 
 
+def autograder_files(root, n, rendered=None):
+    """The Gradescope autograder zip's files (path -> bytes): entry points, grading tools, the STUBBED
+    release of assignment n with its tests, the datasets scripts. Never the reference package."""
+    name = f"assignment{n}"
+    files = {}
+    gs = os.path.join(root, "tools", "gradescope")
+    for fn in ("setup.sh", "run_autograder"):
+        with open(os.path.join(gs, fn), "rb") as f:
+            files[fn] = f.read()
+    files["ASSIGNMENT"] = f"{n}\n".encode()
+    with open(os.path.join(root, "requirements.txt"), "rb") as f:
+        files["requirements.txt"] = f.read()
+    for rel in autograder_tool_files(root):
+        with open(os.path.join(root, rel), "rb") as f:
+            files[rel] = f.read()
+    released, _ = rendered if rendered is not None else render(root, name, include_tests=True, include_datasets=True)
+    for rel, data in released.items():
+        if rel.startswith("datasets/"):
+            files[rel] = data
+        elif not rel.endswith(".ipynb"):  # notebooks are not needed to grade
+            files[f"{name}/{rel}"] = data
+    return files
+
+
+def zip_leaks(record, files, window=3):
+    """Solution code found in an autograder zip's files (path -> bytes).
+
+    A stubbed file must hold none of its own solution lines (as find_leaks defines them), and
+    no file may hold `window` consecutive lines of any solution region (single lines such as
+    `N, C, H, W = x.shape` recur in given code and tests, so they prove nothing across files).
+    """
+    own, runs = {}, {}
+    for rel, (ref_lines, _out, hidden) in sorted(record.items()):
+        outside, inside = _outside_and_inside(ref_lines)
+        common = {l.strip() for l in outside}
+        lines = {l.strip() for l in inside + [h.rstrip("\n") for h in hidden]} - common
+        own[rel] = {x for x in lines if len(x) > 3 and x not in _TRIVIAL and not x.startswith("#")}
+        block = [l.strip() for l in inside if l.strip() and l.strip() not in _TRIVIAL and not l.strip().startswith("#")]
+        for i in range(len(block) - window + 1):
+            runs.setdefault(tuple(block[i : i + window]), rel)
+    leaks = []
+    for path, data in sorted(files.items()):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        rel = path.split("/", 1)[1] if path.startswith("assignment") else None
+        lines = text.splitlines()
+        code = [l.strip() for l in lines if l.strip() and l.strip() not in _TRIVIAL and not l.strip().startswith("#")]
+        for i, line in enumerate(lines):
+            if not path.startswith("tools/") and markers.is_marker_line(line):
+                leaks.append(f"autograder zip {path}: line {i + 1}: a solution marker")
+            elif rel in own and line.strip() in own[rel]:
+                leaks.append(f"autograder zip {path}: line {i + 1}: its own solution line: {line.strip()[:80]}")
+        for i in range(len(code) - window + 1):
+            src = runs.get(tuple(code[i : i + window]))
+            if src is not None:
+                leaks.append(f"autograder zip {path}: {window} consecutive solution lines of {src}: {code[i][:60]}...")
+    return leaks
+
+
 IMPORT_CHECK = r"""
 import importlib, pkgutil, sys, traceback
 sys.path.insert(0, ".")
@@ -267,6 +328,9 @@ def validate(root, out_dir, names, rendered, per_test=10.0):
         files, record = rendered[name]
         rdir = os.path.join(out_dir, name)
         leaks = find_leaks(record)
+        n = int(name.replace("assignment", "")) if name.startswith("assignment") else None
+        if n is not None:  # the Gradescope zip holds the stubbed release and tests only
+            leaks += zip_leaks(record, autograder_files(root, n))
         for nb_rel in [r for r in files if r.endswith(".ipynb")]:
             nb = json.loads(files[nb_rel])
             for ci, c in enumerate(nb.get("cells", [])):

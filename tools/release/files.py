@@ -126,6 +126,7 @@ AUTOGRADER_TOOLS = [
     "tools/testrun.py",
     "tools/pytest_limits.py",
     "tools/release/*.py",
+    "tools/grading/*.py",
 ]
 
 
