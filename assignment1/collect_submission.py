@@ -27,6 +27,9 @@ import tempfile
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# the autograder's limits (tools/grading/submission.py holds the same numbers): larger files score 0
+MAX_FILE_BYTES = 2 << 20  # per .py file
+MAX_CODE_BYTES = 32 << 20  # all .py files together
 
 
 def say(msg=""):
@@ -76,12 +79,27 @@ def notebook_problems(path):
 
 
 def code_files():
-    files = []
+    """The cs231n/**/*.py files the autograder uses (no hidden files or folders, no links), within its limits."""
+    files, total = [], 0
     for dirpath, dirnames, filenames in os.walk(os.path.join(HERE, "cs231n")):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
         for fn in sorted(filenames):
-            if fn.endswith(".py") and not os.path.islink(os.path.join(dirpath, fn)):
-                files.append(os.path.relpath(os.path.join(dirpath, fn), HERE).replace(os.sep, "/"))
+            full = os.path.join(dirpath, fn)
+            if not fn.endswith(".py") or fn.startswith(".") or os.path.islink(full):
+                continue
+            rel = os.path.relpath(full, HERE).replace(os.sep, "/")
+            size = os.path.getsize(full)
+            if size > MAX_FILE_BYTES:
+                say(
+                    f"WARNING: {rel} is {size / 1e6:.1f} MB, over the autograder's limit of "
+                    f"{MAX_FILE_BYTES / 1e6:.1f} MB per file: it is left out (the autograder would refuse the "
+                    "whole submission). Keep data out of .py files."
+                )
+                continue
+            total += size
+            files.append(rel)
+    if total > MAX_CODE_BYTES:
+        say(f"WARNING: the code files total {total / 1e6:.1f} MB, over the autograder's {MAX_CODE_BYTES / 1e6:.0f} MB.")
     return files
 
 

@@ -33,12 +33,10 @@ sys.path.insert(0, HERE)
 import grading  # noqa: E402
 import release  # noqa: E402
 import testrun  # noqa: E402
-from grading import sandbox  # noqa: E402
+from grading import sandbox, submission  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
-MAX_FILE = 2 << 20  # bytes per submitted .py file
-MAX_TOTAL = 32 << 20  # bytes of .py in a submission
-MAX_MEMBERS = 5000
+MAX_FILE, MAX_TOTAL, MAX_MEMBERS = submission.MAX_FILE, submission.MAX_TOTAL, submission.MAX_MEMBERS
 
 
 class Refused(Exception):
@@ -60,7 +58,7 @@ def _pick_package(paths):
         if "__MACOSX" in parts or not p.endswith(".py") or "cs231n" not in parts:
             continue
         k = parts.index("cs231n")
-        if any(part.startswith(".") or part == "__pycache__" for part in parts[k:]):
+        if not submission.selected(parts[k:]):
             continue
         by_prefix.setdefault("/".join(parts[:k]), []).append(p)
     if not by_prefix:
@@ -125,13 +123,23 @@ def read_zip(path, notes):
         files, total = {}, 0
         for rel, name in sorted(chosen.items()):
             info = z.getinfo(name)
-            total += info.file_size
-            if info.file_size > MAX_FILE or total > MAX_TOTAL:
-                raise Refused(f"{name} is too large ({info.file_size} bytes); submit only source code")
-            try:
-                files[rel] = z.read(name)
-            except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as e:
+            if info.file_size > MAX_FILE:
+                raise Refused(
+                    f"{name} is too large ({info.file_size} bytes, at most {MAX_FILE}); submit only source code"
+                )
+            try:  # count the bytes actually inflated: a member may lie about its size
+                with z.open(info) as f:
+                    data = f.read(MAX_FILE + 1)
+                    if len(data) > MAX_FILE:
+                        raise Refused(f"{name} inflates to more than {MAX_FILE} bytes; submit only source code")
+                    if len(data) == info.file_size:
+                        f.read(1)  # reaching the end checks the CRC
+            except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError) as e:
                 raise Refused(f"cannot read {name} from the zip: {e}")
+            total += len(data)
+            if total > MAX_TOTAL:
+                raise Refused(f"the submitted code is over {MAX_TOTAL} bytes in all; submit only source code")
+            files[rel] = data
     return files, notes
 
 
