@@ -163,7 +163,7 @@ def _write_files(files, dest, mode_dirs=0o755):
             os.chmod(os.path.join(dirpath, fn), 0o644)
 
 
-def prepare_grading(root, name, work, run, submitted, uid=None, limits=None):
+def prepare_grading(root, name, work, run, submitted, uid=None, limits=None, per_test=30.0):
     """Lay out one grading run; returns (tests working copy, spec path).
 
     work (root-only, 0700): the tests and the worker spec, for the grading process only.
@@ -207,6 +207,7 @@ def prepare_grading(root, name, work, run, submitted, uid=None, limits=None):
         "tests": os.path.join(wd, "tests"),
         "uid": uid,
         "limits": dict(limits or {}),
+        "import_s": min(float(per_test), 10.0),  # importing one submitted module
         "helpers": helpers,
         "hide": hide,
         "readonly": ["/tmp", "/var/tmp", "/dev/shm"],
@@ -247,7 +248,7 @@ def grade(root, n, submission, per_test=30.0, total=900.0, cap=4000, limits=None
             files, notes = read_submission(submission)
         except Refused as e:
             files, refused = {}, e
-        wd, spec = prepare_grading(root, name, work, run, files, uid, limits)
+        wd, spec = prepare_grading(root, name, work, run, files, uid, limits, per_test)
         items = testrun.collect(wd, grading_spec=spec)
         if refused is not None:
             tests = [
@@ -344,7 +345,7 @@ def gradescope_zip(root, n, out_dir):
     """
     dest = os.path.join(out_dir, f"a{n}_autograder.zip")
     os.makedirs(out_dir, exist_ok=True)
-    files = release.autograder_files(os.path.dirname(HERE), n)
+    files = release.autograder_files(root, n, tools_root=os.path.dirname(HERE))
     tmp = dest + ".tmp"
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         for rel, data in sorted(files.items()):

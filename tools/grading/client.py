@@ -20,6 +20,7 @@ import builtins
 import importlib.abc
 import importlib.machinery
 import os
+import select
 import subprocess
 import sys
 import types
@@ -260,7 +261,7 @@ class Client:
         return e.enc(value), e.arrays
 
     # --- requests ------------------------------------------------------------------------------
-    def request(self, op, data=None, **fields):
+    def request(self, op, data=None, timeout=None, **fields):
         if self.proc is None or self.proc.poll() is not None:
             if self.proc is not None:
                 self.stop()
@@ -280,12 +281,17 @@ class Client:
             self.reset_pending = False
         try:
             codec.write_frame(self.proc.stdin, msg, arrays)
+            if timeout is not None and not select.select([self.proc.stdout], [], [], timeout)[0]:
+                raise TimeoutError(f"no answer within {timeout:g} s")
             reply, rarrays = codec.read_frame(self.proc.stdout, self.spec.get("max_reply", 1 << 30))
         except BaseException as e:  # a time limit (raised by the alarm) or a dead worker
             self.broken = True
+            proc = self.proc
             self.stop()
+            if isinstance(e, TimeoutError):
+                raise
             if isinstance(e, (EOFError, OSError, codec.WireError)):
-                raise WorkerError(_died(self.proc, e)) from None
+                raise WorkerError(_died(proc, e)) from None
             raise
         self.requests += 1
         if not isinstance(reply, dict):
@@ -317,7 +323,8 @@ class Client:
         return body
 
     def resolve(self, path):
-        body = self.request("resolve", path=path)
+        """What a name is; importing the student's module may take at most spec['import_s'] seconds."""
+        body = self.request("resolve", path=path, timeout=float(self.spec.get("import_s", 10)))
         r = body.get("result")
         if not isinstance(r, dict):
             raise WorkerError("malformed resolve reply")
@@ -509,6 +516,8 @@ class RemoteModule(types.ModuleType):
         path = f"{self.__name__}.{name}"
         try:
             val = _CLIENT[0].resolve(path)
+        except TimeoutError as e:
+            val = BrokenRef(path, TimeoutError(f"importing {path} did not finish ({e}): an endless loop at import?"))
         except WorkerError:
             raise
         except Exception as e:  # the student's module does not import: only the tests that use it fail

@@ -194,20 +194,21 @@ def find_leaks(record):
     return leaks
 
 
-def autograder_files(root, n, rendered=None):
+def autograder_files(root, n, rendered=None, tools_root=None):
     """The Gradescope autograder zip's files (path -> bytes): entry points, grading tools, the STUBBED
     release of assignment n with its tests, the datasets scripts. Never the reference package."""
     name = f"assignment{n}"
     files = {}
-    gs = os.path.join(root, "tools", "gradescope")
+    tools_root = root if tools_root is None else tools_root
+    gs = os.path.join(tools_root, "tools", "gradescope")
     for fn in ("setup.sh", "run_autograder"):
         with open(os.path.join(gs, fn), "rb") as f:
             files[fn] = f.read()
     files["ASSIGNMENT"] = f"{n}\n".encode()
     with open(os.path.join(root, "requirements.txt"), "rb") as f:
         files["requirements.txt"] = f.read()
-    for rel in autograder_tool_files(root):
-        with open(os.path.join(root, rel), "rb") as f:
+    for rel in autograder_tool_files(tools_root):
+        with open(os.path.join(tools_root, rel), "rb") as f:
             files[rel] = f.read()
     released, _ = rendered if rendered is not None else render(root, name, include_tests=True, include_datasets=True)
     for rel, data in released.items():

@@ -70,7 +70,7 @@ def test_reference_folder_gets_full_marks_and_results_json_has_gradescope_fields
             "after_due_date",
             "after_published",
         )
-    assert tests["test_double"]["max_score"] == 0  # given code: 0/0
+    assert "test_double" not in tests  # given code (GRADED = False) is checked by `make test`, not by the grader
     assert tests["test_square_all"]["max_score"] == 3 and tests["test_mul"]["max_score"] == 1
     table = capsys.readouterr().out
     assert "alpha" in table and "TOTAL" in table and f"{FULL} / {FULL}" in table
@@ -136,7 +136,7 @@ def test_loop_that_blocks_the_alarm_is_killed_and_the_rest_still_run(course, tmp
     sub = submission_zip(course, tmp_path, {"cs231n/alpha.py": [evil]})
     rc, res, tests = run_grade(course, tmp_path, sub, per_test=1.0)
     assert res["score"] == FULL - 3  # test_add (before) and test_mul (after, re-run) still count
-    assert "killed" in tests["test_square_all"]["output"]
+    assert "time limit" in tests["test_square_all"]["output"]  # the worker cannot block the grader's alarm
 
 
 def test_zip_slip_is_refused_and_the_grader_still_writes_results(course, tmp_path):
