@@ -249,7 +249,8 @@ def grade(root, n, submission, per_test=30.0, total=900.0, cap=4000, limits=None
         except Refused as e:
             files, refused = {}, e
         wd, spec = prepare_grading(root, name, work, run, files, uid, limits, per_test)
-        items = testrun.collect(wd, grading_spec=spec)
+        # importing the submitted modules while the tests are collected has its own limit (import_s)
+        items = testrun.collect(wd, grading_spec=spec, timeout=max(120.0, total / 4), watch=max(60.0, per_test * 4))
         if refused is not None:
             tests = [
                 _entry(i, {"outcome": "failed", "message": f"submission refused: {refused}", "output": ""})
@@ -365,6 +366,9 @@ def main(argv=None):
     ap.add_argument("--per-test", type=float, default=30.0, help="time limit per test in seconds (default 30)")
     ap.add_argument("--total", type=float, default=900.0, help="time limit for all tests in seconds (default 900)")
     ap.add_argument(
+        "--memory-gb", type=float, default=4.0, help="address-space limit of the worker running the code (default 4)"
+    )
+    ap.add_argument(
         "--gradescope-zip",
         action="store_true",
         help="build build/gradescope/aN_autograder.zip (upload it to Gradescope as the autograder)",
@@ -393,7 +397,8 @@ def main(argv=None):
             else os.path.join(root, "build", "grade", f"a{args.assignment}")
         )
     try:
-        res = grade(root, args.assignment, os.path.abspath(args.submission), args.per_test, args.total)
+        limits = {"as_bytes": int(args.memory_gb * (1 << 30)), "cpu_s": int(args.total) + 60}
+        res = grade(root, args.assignment, os.path.abspath(args.submission), args.per_test, args.total, limits=limits)
     except release.markers.MarkerError as e:
         print(f"the reference assignment has a marker error: {e}", file=sys.stderr)
         return 2

@@ -56,7 +56,7 @@ def _tail(path, n=3000):
         return ""
 
 
-def _pytest(workdir, args, per_test, deadline, cap, only_graded=False, grading_spec=None):
+def _pytest(workdir, args, per_test, deadline, cap, only_graded=False, grading_spec=None, watch=None):
     """One pytest process; returns (events, how_it_ended, output_tail)."""
     fd, events_path = tempfile.mkstemp(prefix="events-", suffix=".jsonl")
     os.close(fd)
@@ -122,7 +122,9 @@ def _pytest(workdir, args, per_test, deadline, cap, only_graded=False, grading_s
                     seen = len(ev)
                     last_t, last_kind = now, ev[-1]["event"]
                 budget = (
-                    STARTUP
+                    max(watch or 0, STARTUP)
+                    if watch and last_kind in ("startup", "collect_start")
+                    else STARTUP
                     if last_kind == "startup"
                     else (per_test + GRACE if last_kind in ("start", "collect_start") else per_test + STARTUP)
                 )
@@ -162,10 +164,10 @@ def _sweep(spec_path):
     sandbox.kill_descendants()
 
 
-def collect(workdir, test_path="tests", timeout=120, grading_spec=None):
+def collect(workdir, test_path="tests", timeout=120, grading_spec=None, watch=None):
     """The test items of a (trusted) working copy: list of dicts nodeid/file/points/graded."""
     events, ended, tail = _pytest(
-        workdir, ["--collect-only", test_path], 0, time.time() + timeout, 2000, grading_spec=grading_spec
+        workdir, ["--collect-only", test_path], 0, time.time() + timeout, 2000, grading_spec=grading_spec, watch=watch
     )
     items = [e for e in events if e["event"] == "collected"]
     errors = [e for e in events if e["event"] == "collect_error"]

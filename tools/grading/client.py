@@ -362,6 +362,8 @@ class Client:
 
 
 def _died(proc, e):
+    if isinstance(e, codec.WireError):
+        return f"the submitted code's worker sent something that is not valid data ({e})"
     rc = None if proc is None else proc.returncode
     why = f"exit code {rc}" if rc is not None else str(e)
     if rc is not None and rc < 0:
@@ -514,19 +516,23 @@ class RemoteModule(types.ModuleType):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
         path = f"{self.__name__}.{name}"
+        stuck = _STUCK.get(self.__name__)
+        if stuck is not None:  # this module's import already ran out of time: do not wait again
+            self.__dict__[name] = stuck
+            return stuck
         try:
             val = _CLIENT[0].resolve(path)
         except TimeoutError as e:
             val = BrokenRef(path, TimeoutError(f"importing {path} did not finish ({e}): an endless loop at import?"))
-        except WorkerError:
-            raise
-        except Exception as e:  # the student's module does not import: only the tests that use it fail
+            _STUCK[self.__name__] = val
+        except Exception as e:  # the student's module does not import (or its worker died): only its tests fail
             val = BrokenRef(path, e)
         self.__dict__[name] = val
         return val
 
 
 _CLIENT = [None]
+_STUCK = {}  # module name -> BrokenRef, for modules whose import ran out of time
 
 
 class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
