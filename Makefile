@@ -16,6 +16,7 @@ help:
 	@echo "make data        download CIFAR-10 and COCO captioning (synthetic stand-ins when offline)"
 	@echo "make release     build the student release under build/release/"
 	@echo "make grade A=1 SUBMISSION=path.zip   grade a submission (Gradescope results.json)"
+	@echo "make grade A=1 SUBMISSIONS=dir/  grade a folder of submissions (parallel, resumable) -> gradebook.csv"
 	@echo "make gradescope A=1  build the Gradescope autograder zip under build/gradescope/"
 	@echo "make notebooks   run every notebook (smoke sizes; FULL=1 for full size on real data)"
 	@echo "make bench       benchmarks -> build/bench/results.{json,md} (ONLY=a1,a2,... to select)"
@@ -53,8 +54,12 @@ release: venv
 	$(PY) -m tools.release
 
 grade: venv
-	@test -n "$(SUBMISSION)" || { echo "usage: make grade A=1 SUBMISSION=path/to/a1_code_submission.zip"; exit 2; }
+ifneq ($(SUBMISSIONS),)
+	$(PY) -m tools.grading.batch -a $(or $(A),1) $(SUBMISSIONS) $(if $(OUT),--out $(OUT)) $(if $(JOBS),--jobs $(JOBS))
+else
+	@test -n "$(SUBMISSION)" || { echo "usage: make grade A=1 SUBMISSION=path/to/a1_code_submission.zip  (or SUBMISSIONS=folder/)"; exit 2; }
 	$(PY) tools/grade.py --assignment $(or $(A),1) $(SUBMISSION) $(if $(OUT),--out $(OUT))
+endif
 
 gradescope: venv
 	$(PY) tools/grade.py --assignment $(or $(A),1) --gradescope-zip

@@ -36,6 +36,7 @@ def steps():
         ("ruff", ["check", "."], "lint (ruff check)"),
         ("ruff", ["format", "--check", "."], "format (ruff format --check)"),
         ("tools.release", ["--validate"], "release validation"),
+        ("tools.grading.selfcheck", [], "grader self-check (a1)"),
         ("tools.dev.run_notebooks", ["--smoke"], "notebooks (smoke)"),
         ("tools.dev.browser_check", [], "browser check (JupyterLab)"),
     ]:

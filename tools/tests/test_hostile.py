@@ -445,3 +445,23 @@ def test_collect_submission_limits_agree_with_the_grader():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     assert mod.MAX_FILE_BYTES == submission.MAX_FILE and mod.MAX_CODE_BYTES == submission.MAX_TOTAL
+
+
+def test_batch_grading_is_resumable_and_writes_a_gradebook(course, tmp_path):
+    import csv
+
+    from tools.grading import batch
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    _submission(subs, "stub", name="ann")
+    _submission(subs, "partial", name="bob")
+    out = tmp_path / "book"
+    args = ["-a", "1", str(subs), "--out", str(out), "--jobs", "2", "--per-test", "5", "--root", str(course)]
+    assert batch.main(args) == 0
+    rows = {r["student"]: r for r in csv.DictReader(open(out / "gradebook.csv"))}
+    assert float(rows["ann"]["total"]) == 0 and float(rows["bob"]["total"]) == 5 and rows["bob"]["status"] == "ok"
+    assert float(rows["bob"]["alpha"]) == 5
+    stamp = os.path.getmtime(out / "bob" / "results.json")
+    assert batch.main(args) == 0  # resumed: nothing graded again
+    assert os.path.getmtime(out / "bob" / "results.json") == stamp
