@@ -199,7 +199,8 @@ def autograder_files(root, n, rendered=None, tools_root=None):
     release of assignment n with its tests, the datasets scripts. Never the reference package."""
     name = f"assignment{n}"
     files = {}
-    tools_root = root if tools_root is None else tools_root
+    if tools_root is None:  # the grading tools come from this checkout (root may be another course tree)
+        tools_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     gs = os.path.join(tools_root, "tools", "gradescope")
     for fn in ("setup.sh", "run_autograder"):
         with open(os.path.join(gs, fn), "rb") as f:
