@@ -206,8 +206,10 @@ def autograder_files(root, n, rendered=None, tools_root=None):
         with open(os.path.join(gs, fn), "rb") as f:
             files[fn] = f.read()
     files["ASSIGNMENT"] = f"{n}\n".encode()
-    with open(os.path.join(root, "requirements.txt"), "rb") as f:
-        files["requirements.txt"] = f.read()
+    req = os.path.join(root, "requirements.txt")
+    if os.path.exists(req):
+        with open(req, "rb") as f:
+            files["requirements.txt"] = f.read()
     for rel in autograder_tool_files(tools_root):
         with open(os.path.join(tools_root, rel), "rb") as f:
             files[rel] = f.read()
