@@ -25,7 +25,7 @@ WORKER_UID_BASE = 61000
 DEFAULT_LIMITS = {
     "as_bytes": 4 << 30,  # address space
     "cpu_s": 900,  # CPU seconds for one worker's life
-    "nproc": 64,  # processes and threads of the worker's uid
+    "nproc": 128,  # processes and threads of the worker's uid
     "fsize": 64 << 20,  # largest file it may write
     "nofile": 256,
 }
