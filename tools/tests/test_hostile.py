@@ -465,3 +465,14 @@ def test_batch_grading_is_resumable_and_writes_a_gradebook(course, tmp_path):
     stamp = os.path.getmtime(out / "bob" / "results.json")
     assert batch.main(args) == 0  # resumed: nothing graded again
     assert os.path.getmtime(out / "bob" / "results.json") == stamp
+
+
+def test_autograder_zip_holds_no_solution_line(course):
+    from tools import release
+
+    files, record = release.render(str(course), "assignment1", include_tests=True, include_datasets=True)
+    zipped = release.autograder_files(str(course), 1, (files, record))
+    assert "assignment1/cs231n/alpha.py" in zipped and "assignment1/tests/test_alpha.py" in zipped
+    assert release.zip_leaks(record, zipped) == []
+    zipped["assignment1/cs231n/alpha.py"] = (course / "assignment1" / "cs231n" / "alpha.py").read_bytes()
+    assert release.zip_leaks(record, zipped), "the reference alpha.py must be caught"
