@@ -283,7 +283,7 @@ class Client:
             codec.write_frame(self.proc.stdin, msg, arrays)
             if timeout is not None and not select.select([self.proc.stdout], [], [], timeout)[0]:
                 raise TimeoutError(f"no answer within {timeout:g} s")
-            reply, rarrays = codec.read_frame(self.proc.stdout, self.spec.get("max_reply", 1 << 30))
+            reply, rarrays = codec.read_frame(self.proc.stdout, self.spec.get("max_reply", 256 << 20))
         except BaseException as e:  # a time limit (raised by the alarm) or a dead worker
             self.broken = True
             proc = self.proc
