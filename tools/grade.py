@@ -194,13 +194,17 @@ def prepare_grading(root, name, work, run, submitted, uid=None, limits=None, per
     os.chmod(os.path.join(run, "code"), 0o755)
     if uid is not None:
         os.chown(scratch, uid, uid)
+        # only this run's worker may enter: a worker grading another student cannot read this code
+        os.chown(run, 0, uid)
+        os.chmod(run, 0o750)
     # under root, the worker sees none of the reference: the assignment folders, the tools, build outputs
     top = os.path.abspath(root)
     hide = [os.path.join(top, d) for d in release.ASSIGNMENTS + ["tools", "build"]]
     hide += ["/autograder/source", "/autograder/results"]
     hide = [d for d in hide if not run.startswith(d + os.sep)]
     spec = {
-        "python": sys.executable,
+        # folders resolved (a venv reached through a link), the interpreter itself not (the venv must be found)
+        "python": os.path.join(os.path.realpath(os.path.dirname(sys.executable)), os.path.basename(sys.executable)),
         "lib": lib,
         "code": code_dir,
         "scratch": scratch,
@@ -214,6 +218,8 @@ def prepare_grading(root, name, work, run, submitted, uid=None, limits=None, per
         # a Python installed where other users cannot enter (e.g. pyenv under /root) is exposed alone
         "expose": sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix) if sandbox.private_ancestor(p)}),
         "stage": os.path.join(run, "stage"),
+        # what the worker sees under root: these paths, the system folders, nothing else (sandbox.py)
+        "needed": [run, sys.base_prefix, os.path.dirname(os.path.dirname(sys.executable)), sys.prefix],
     }
     spec_path = os.path.join(work, "spec.json")
     with open(spec_path, "w", encoding="utf-8") as f:

@@ -188,6 +188,7 @@ class Client:
                 (s["scratch"],),
                 s.get("expose", ()),
                 s.get("stage"),
+                s.get("needed"),
             ),
         )
         if err is not subprocess.DEVNULL:

@@ -209,17 +209,66 @@ def _namespace(hide, readonly, writable, expose=(), stage=None):
     return True
 
 
-def preexec(limits, uid=None, hide=(), readonly=(), writable=(), expose=(), stage=None):
+# top-level folders the worker keeps (system files Python needs); every other one is replaced by an
+# empty read-only folder holding only the paths the worker needs (its run folder, the Python install)
+KEEP_TOP = {"usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "etc", "dev", "proc", "sys"}
+STAGE_TOPS = ("/mnt", "/media", "/srv", "/opt")
+
+
+def _minimal_view(lib, needed):
+    """Hide every top-level folder but KEEP_TOP, re-exposing the needed paths inside them."""
+    needed = sorted({os.path.realpath(p) for p in needed if os.path.exists(p)})
+    stage = next((d for d in STAGE_TOPS if os.path.isdir(d) and not any(p.startswith(d + "/") for p in needed)), None)
+    if stage is None:
+        return False
+    _mount(lib, "tmpfs", stage, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=64k,mode=0700")
+    tops = sorted(os.path.join("/", d) for d in os.listdir("/"))
+    tops = [t for t in tops if t != stage] + [stage]
+    for k, top in enumerate(tops):
+        if os.path.basename(top) in KEEP_TOP or os.path.islink(top) or not os.path.isdir(top):
+            continue
+        inside = [p for p in needed if p.startswith(top + "/")]
+        if top in needed:
+            continue
+        staged = []
+        for j, p in enumerate(inside):
+            tmp = os.path.join(stage, f"{k}-{j}")
+            os.mkdir(tmp)
+            _mount(lib, p, tmp, None, _MS_BIND | _MS_REC)
+            staged.append((tmp, p))
+        if top == stage:
+            continue
+        _mount(lib, "tmpfs", top, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=64k,mode=0755")
+        for tmp, p in staged:
+            os.makedirs(p, exist_ok=True)
+            _mount(lib, tmp, p, None, _MS_MOVE)
+        _mount(lib, None, top, None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
+    if os.path.isdir("/dev/shm"):
+        _mount(lib, "tmpfs", "/dev/shm", "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV, "size=4k,mode=0555")
+    return True
+
+
+def preexec(limits, uid=None, hide=(), readonly=(), writable=(), expose=(), stage=None, needed=None):
     """The function run in the worker's child process before exec."""
     lim = dict(DEFAULT_LIMITS)
     lim.update(limits or {})
 
     def run():
         if uid is not None:
-            try:
-                _namespace(hide, readonly, writable, expose, stage)
-            except OSError:
-                pass
+            done = False
+            if needed:
+                try:
+                    lib = _libc()
+                    if lib.unshare(_CLONE_NEWNS) == 0:
+                        _mount(lib, None, "/", None, _MS_REC | _MS_PRIVATE)
+                        done = _minimal_view(lib, needed)
+                except OSError:
+                    done = False
+            if not done:
+                try:
+                    _namespace(hide, readonly, writable, expose, stage)
+                except OSError:
+                    pass
             os.setgroups([])
             os.setgid(uid)
             os.setuid(uid)
