@@ -3,8 +3,9 @@
 Under root (Gradescope, Docker) the worker runs as uid/gid WORKER_UID_BASE + slot (no
 supplementary groups), in a new session, with rlimits on address space, CPU seconds, processes
 (per uid, so a fork bomb stops at NPROC) and file size; when a mount namespace is available it
-also sees /tmp, /var/tmp and /dev/shm read-only (its scratch folder stays writable) and the
-repository / autograder source hidden. The grading folders are root-only (0700), so it can read
+sees only the system folders (KEEP_TOP), its run folder and the Python installation: every other
+top-level folder is an empty read-only tmpfs (`_minimal_view`; `_namespace` is the fallback that
+hides the repository and makes /tmp read-only). The grading folders are root-only (0700), so it can read
 neither the tests nor expected values nor results. `kill_all` ends every process of that uid
 (a helper switched to the uid runs kill(-1, SIGKILL)), which also catches detached children.
 
