@@ -102,6 +102,12 @@ def apply_in_place(old, new):
     if torch is not None and isinstance(old, torch.Generator) and isinstance(new, torch.Generator):
         old.set_state(new.get_state())
         return old
+    if torch is not None and isinstance(old, torch.Tensor) and isinstance(new, torch.Tensor):
+        if old.shape == new.shape and old.dtype == new.dtype:
+            with torch.no_grad():
+                old.copy_(new)
+            return old
+        return new
     if isinstance(old, np.ndarray) and isinstance(new, np.ndarray):
         if old.shape == new.shape and old.dtype == new.dtype and old.flags.writeable:
             old[...] = new
@@ -151,6 +157,7 @@ class Client:
         self.broken = False
         self.reset_pending = False
         self.requests = 0
+        self.rng = None  # global RNG states last in step with the worker's
 
     # --- process ------------------------------------------------------------------------------
     def start(self):
@@ -194,6 +201,7 @@ class Client:
         if err is not subprocess.DEVNULL:
             err.close()
         self.gen += 1
+        self.rng = None
         self.mirrors.clear()
         self.broken = False
 
@@ -275,6 +283,9 @@ class Client:
         payload = dict(data or {})
         if push:
             payload["push"] = push
+        rng = _rng_state()
+        if not _deep_equal(rng, self.rng):  # the test seeded or drew from numpy's / torch's global RNG
+            payload["rng"] = rng
         tree, arrays = self._encode(payload)
         msg = dict(fields, op=op, data=tree)
         if self.reset_pending:
@@ -316,6 +327,9 @@ class Client:
             raise WorkerError(f"the worker sent something that is not valid data: {e}") from None
         if not isinstance(body, dict):
             raise WorkerError("the worker sent a malformed reply")
+        if isinstance(body.get("rng"), dict):
+            _set_rng_state(body["rng"])
+        self.rng = _rng_state()
         for key, val in (body.get("mirrors") or {}).items():
             if key in self.mirrors:
                 pair = self.mirrors[key]
@@ -360,6 +374,32 @@ class Client:
                 return pair[0]
             self.mirrors[key] = [val, _copy(val)]
         return val
+
+
+def _rng_state():
+    """numpy's and (when loaded) torch's global RNG states, as data: the worker's follow the test's."""
+    st = np.random.get_state()  # noqa: NPY002 - the global state is what tests seed
+    out = {"np": [st[1], int(st[2]), int(st[3]), float(st[4])]}
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        out["torch"] = torch.get_rng_state().numpy()
+    return out
+
+
+def _set_rng_state(rng):
+    st = rng.get("np")
+    if isinstance(st, list) and len(st) == 4 and isinstance(st[0], np.ndarray) and st[0].dtype == np.uint32:
+        try:
+            np.random.set_state(("MT19937", st[0], int(st[1]), int(st[2]), float(st[3])))  # noqa: NPY002
+        except (ValueError, TypeError):
+            pass
+    torch = sys.modules.get("torch")
+    t = rng.get("torch")
+    if torch is not None and isinstance(t, np.ndarray) and t.dtype == np.uint8:
+        try:
+            torch.set_rng_state(torch.from_numpy(t.copy()))
+        except (RuntimeError, ValueError):
+            pass
 
 
 def _died(proc, e):

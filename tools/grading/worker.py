@@ -199,6 +199,9 @@ def _target(req):
 def _deep_equal(a, b):
     if type(a) is not type(b):
         return False
+    t = _torch[0]
+    if t is not None and isinstance(a, t.Tensor):
+        return a.shape == b.shape and a.dtype == b.dtype and bool(t.equal(a.detach(), b.detach()))
     if isinstance(a, np.ndarray):
         return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
     if isinstance(a, dict):
@@ -296,11 +299,29 @@ def _sync_args(args, kwargs, before):
     return out
 
 
+def _rng():
+    st = np.random.get_state()  # noqa: NPY002 - the global state is what tests seed
+    out = {"np": [st[1], int(st[2]), int(st[3]), float(st[4])]}
+    if _torch[0] is not None:
+        out["torch"] = _torch[0].get_rng_state().numpy()
+    return out
+
+
+def _set_rng(rng):
+    st = rng.get("np")
+    if isinstance(st, list) and len(st) == 4:
+        np.random.set_state(("MT19937", np.asarray(st[0], dtype=np.uint32), int(st[1]), int(st[2]), float(st[3])))  # noqa: NPY002
+    if rng.get("torch") is not None:
+        _load_torch().set_rng_state(_torch[0].from_numpy(np.array(rng["torch"], dtype=np.uint8)))
+
+
 def _handle_req(req, arrays):
     op = req.get("op")
     payload = _decode(req.get("data"), arrays) if "data" in req else {}
     if req.get("reset"):
         _mirrors.clear()
+    if isinstance(payload.get("rng"), dict):
+        _set_rng(payload["rng"])
     _apply_push(payload.get("push"))
     extra = {}
     if op == "resolve":
@@ -319,6 +340,8 @@ def _handle_req(req, arrays):
         for k, v in list(enumerate(args)) + list(kwargs.items()):
             if isinstance(v, (dict, list, np.ndarray)):
                 before[str(k)] = _snapshot(v)
+            elif _torch[0] is not None and isinstance(v, _torch[0].Tensor):
+                before[str(k)] = v.detach().clone()  # a tensor changed in place comes back too
         if "torch" in sys.modules:
             _load_torch()
         result = obj(*args, **kwargs)
@@ -395,11 +418,15 @@ def main():
         cap = _Cap()
         sys.stdout = sys.stderr = cap
         try:
+            rng0 = _rng()
             result, extra = _handle_req(req, arrays)
             mirrors = _changed_mirrors()
             reply = {"ok": True}
             body = {"result": result, "mirrors": mirrors}
             body.update(extra)
+            rng1 = _rng()
+            if not _deep_equal(rng0, rng1) or "rng" in (req.get("data") or {}):
+                body["rng"] = rng1
         except BaseException as e:  # noqa: B036 - everything the code raises goes back as data
             if isinstance(e, (KeyboardInterrupt,)) and not isinstance(e, Exception):
                 pass
