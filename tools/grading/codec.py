@@ -47,7 +47,8 @@ class Encoder:
         self.tensor = tensor  # obj -> ndarray or None (torch tensors)
 
     def _arr(self, a, tag="__a__"):
-        a = np.ascontiguousarray(a)
+        shape = np.shape(a)
+        a = np.ascontiguousarray(a).reshape(shape)  # ascontiguousarray makes 0-d arrays 1-d
         if a.dtype.kind not in ALLOWED_KINDS or a.dtype.hasobject or a.dtype.fields is not None:
             if self.other is None:
                 raise WireError(f"cannot send an array of dtype {a.dtype}")

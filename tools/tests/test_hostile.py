@@ -476,3 +476,16 @@ def test_autograder_zip_holds_no_solution_line(course):
     assert release.zip_leaks(record, zipped) == []
     zipped["assignment1/cs231n/alpha.py"] = (course / "assignment1" / "cs231n" / "alpha.py").read_bytes()
     assert release.zip_leaks(record, zipped), "the reference alpha.py must be caught"
+
+
+def test_wire_format_keeps_zero_dimensional_values():
+    import io
+
+    import numpy as np
+
+    e = codec.Encoder()
+    tree = e.enc({"s": np.float64(2.5), "a": np.array(3.0), "v": np.arange(3)})
+    msg, arrays = codec.read_frame(io.BytesIO(codec.pack(tree, e.arrays)))
+    out = codec.decode(msg, arrays)
+    assert type(out["s"]) is np.float64 and out["s"] == 2.5
+    assert out["a"].shape == () and out["v"].shape == (3,)
