@@ -91,15 +91,18 @@ def torch_sequential(spec, state_dict=None, seed=0):
 
     Returns: the module.
     """
-    layers = []
-    for entry in spec:
-        name, *layer_args = entry
-        assert name in _LAYERS, f"layer {name!r} is not one of {sorted(_LAYERS)}"
-        layers.append(_LAYERS[name](*layer_args))
+    # layers initialise their weights when built: seed first, then restore the caller's state
     gen_state = torch.random.get_rng_state()
     torch.manual_seed(seed)
-    model = nn.Sequential(*layers)
-    torch.random.set_rng_state(gen_state)
+    try:
+        layers = []
+        for entry in spec:
+            name, *layer_args = entry
+            assert name in _LAYERS, f"layer {name!r} is not one of {sorted(_LAYERS)}"
+            layers.append(_LAYERS[name](*layer_args))
+        model = nn.Sequential(*layers)
+    finally:
+        torch.random.set_rng_state(gen_state)
     if state_dict is not None:
         model.load_state_dict(state_dict, strict=True)
     return model.eval()
