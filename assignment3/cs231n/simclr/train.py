@@ -92,12 +92,22 @@ def train(model, X, epochs=1, batch_size=256, lr=2e-3, weight_decay=1e-6, tau=0.
 
 
 @torch.no_grad()
-def extract_features(encoder, X, batch_size=500):
-    """Frozen features of images: (N, H, W, 3) uint8 or (N, 3, H, W) float -> (N, D) float tensor, eval mode."""
+def extract_features(encoder, X, batch_size=500, grid=1):
+    """Frozen features of images: (N, H, W, 3) uint8 or (N, 3, H, W) float -> (N, D) float tensor, eval mode.
+
+    grid=1: the encoder's output (global average pool, D = feature_dim); grid=g: its last feature map
+    average-pooled to g x g cells (D = g * g * feature_dim), which keeps where things are.
+    """
     X = to_tensor(X)
     was_training = encoder.training
     encoder.eval()
-    feats = [encoder(X[i : i + batch_size]) for i in range(0, X.shape[0], batch_size)]
+
+    def one(xb):
+        if grid == 1:
+            return encoder(xb)
+        return F.adaptive_avg_pool2d(encoder.feature_map(xb), grid).flatten(1)
+
+    feats = [one(X[i : i + batch_size]) for i in range(0, X.shape[0], batch_size)]
     encoder.train(was_training)
     return torch.cat(feats).float()
 
@@ -144,10 +154,13 @@ def knn_accuracy(F_train, y_train, F_test, y_test, k=20, temperature=0.07, batch
     return correct / B.shape[0]
 
 
-def train_scratch(encoder, X, y, epochs=60, batch_size=128, lr=2e-3, weight_decay=5e-4, seed=0, log=None):
+def train_scratch(
+    encoder, X, y, epochs=60, batch_size=128, lr=2e-3, weight_decay=5e-4, seed=0, bf16=False, max_steps=None, log=None
+):
     """The supervised baseline: encoder + a linear layer trained from scratch on labelled images.
 
-    Random crop (scale 0.5-1) + flip augmentation, AdamW, cosine schedule. Returns the classifier
+    Random crop (scale 0.5-1) + flip augmentation, AdamW, cosine schedule, bf16 autocast if asked;
+    max_steps caps the number of steps (large label sets). Returns the classifier
     (nn.Sequential(encoder, Linear)), in eval mode.
     """
     X = to_tensor(X)
@@ -158,17 +171,25 @@ def train_scratch(encoder, X, y, epochs=60, batch_size=128, lr=2e-3, weight_deca
     model = nn.Sequential(encoder, nn.Linear(encoder.feature_dim, C))
     n = X.shape[0]
     steps_per_epoch = max(1, n // batch_size)
-    total = epochs * steps_per_epoch
+    total = epochs * steps_per_epoch if max_steps is None else min(max_steps, epochs * steps_per_epoch)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * s / total)))
     model.train()
     t0 = time.time()
+    step = 0
     for epoch in range(epochs):
+        if step >= total:
+            break
         order = rng.permutation(n)
         for b in range(steps_per_epoch):
+            if step >= total:
+                break
+            step += 1
             idx = torch.from_numpy(order[b * batch_size : (b + 1) * batch_size])
-            xb = random_crop_flip(X[idx], gen, scale=(0.5, 1.0))
-            loss = F.cross_entropy(model(xb), y[idx])
+            xb = random_crop_flip(X[idx], gen, scale=(0.5, 1.0)).contiguous(memory_format=torch.channels_last)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                logits = model(xb)
+            loss = F.cross_entropy(logits.float(), y[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
