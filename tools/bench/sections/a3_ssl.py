@@ -1,7 +1,8 @@
 """Bench a3.simclr / a3.clip / a3.dino: self-supervised learning at laptop scale (assignment 3, part 5).
 
 SimCLR (on the CIFAR-10 data root): the shipped pretrained encoder (cs231n/simclr/weights/) under a
-linear probe and a 20-NN probe with 500 / 1,000 / 5,000 / 50,000 labels, against the same encoder
+linear probe (probe_acc: on its output, the globally pooled features; probe_grid2_acc: on its last
+feature map pooled to 2x2 cells) and a 20-NN probe with 500 / 1,000 / 5,000 / 50,000 labels, against the same encoder
 architecture trained from scratch on the same labels (random crop + flip, AdamW + cosine, to
 convergence on the small label sets: SCRATCH_STEPS steps, at least SCRATCH_MIN_EPOCHS epochs).
 Test accuracy on the 10,000 test images.
@@ -64,12 +65,14 @@ def simclr(out):
     Xtr, ytr, Xte, yte = _load_CIFAR10_uint8(folder)
     enc = load_shipped_encoder()
     t0 = time.time()
-    F_tr, F_te = extract_features(enc, Xtr), extract_features(enc, Xte)
+    F_tr, F_te = extract_features(enc, Xtr), extract_features(enc, Xte)  # (N, D): global average pool
+    G_tr, G_te = extract_features(enc, Xtr, grid=2), extract_features(enc, Xte, grid=2)  # (N, 4D): 2x2 grid
     out["a3.simclr.feature_seconds"] = round(time.time() - t0, 1)
     for n in LABELS:
         idx = _label_subset(ytr, n)
         tag = f"{n // 1000}k" if n >= 1000 else str(n)
         out[f"a3.simclr.probe_acc_{tag}"] = round(linear_probe(F_tr[idx], ytr[idx], F_te, yte)[0], 4)
+        out[f"a3.simclr.probe_grid2_acc_{tag}"] = round(linear_probe(G_tr[idx], ytr[idx], G_te, yte)[0], 4)
         out[f"a3.simclr.knn_acc_{tag}"] = round(knn_accuracy(F_tr[idx], ytr[idx], F_te, yte, k=20), 4)
         torch.manual_seed(0)
         epochs = max(SCRATCH_MIN_EPOCHS, math.ceil(SCRATCH_STEPS * 128 / len(idx)))
@@ -81,6 +84,9 @@ def simclr(out):
         print(tag, {k: v for k, v in out.items() if k.endswith(tag)}, flush=True)
     if 5000 in LABELS:
         out["a3.simclr.probe_gain_5k"] = round(out["a3.simclr.probe_acc_5k"] - out["a3.simclr.scratch_acc_5k"], 4)
+        out["a3.simclr.probe_grid2_gain_5k"] = round(
+            out["a3.simclr.probe_grid2_acc_5k"] - out["a3.simclr.scratch_acc_5k"], 4
+        )
 
 
 def clip(out):
