@@ -135,8 +135,19 @@ def test_train_step_two_views_loss_and_update():
     torch.nn.functional.cross_entropy(logits, torch.cat([torch.arange(6, 12), torch.arange(6)])).backward()
     ref_opt.step()
     got = model.state_dict()
+    grads = {k: p.grad for k, p in ref.named_parameters()}
     changed = 0
     for k, v in ref.state_dict().items():
-        assert torch.allclose(got[k].float(), v.float(), atol=1e-5), f"{k} after one step differs from one Adam step"
+        a, b = got[k].float(), v.float()
+        if grads.get(k) is not None:
+            # Adam's first step is lr * g / (|g| + eps): about +-lr whatever |g| is, so where a
+            # gradient is rounding noise (another thread count sums it in another order) its sign,
+            # and the step's, is not defined; compare where the gradient is clearly nonzero
+            sure = grads[k].abs() > 1e-6
+            a, b = a[sure], b[sure]
+            assert bool(((got[k].float() - state[k].float()).abs() <= 1e-2 * 1.001 + 1e-6).all()), (
+                f"{k}: one Adam step moves each weight by at most lr"
+            )
+        assert torch.allclose(a, b, atol=1e-5), f"{k} after one step differs from one Adam step"
         changed += int(not torch.equal(v, state[k]))
     assert changed > 0
