@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.requirements-installed
 ASSIGNMENTS := assignment1 assignment2 assignment3
 # what `make data` (and so `make lab` / `make test`) prepares; offline each falls back to synthetic
-DATASETS ?= cifar10 coco_captioning
+DATASETS ?= cifar10 coco_captioning mnist
 
 .PHONY: help venv data lab test lint release grade gradescope notebooks bench clean
 
