@@ -261,7 +261,7 @@ def train_ddpm(
     Each iteration: a random batch, random t, random noise; with probability p_uncond an
     example's label is replaced by NULL_CLASS (so the same model learns the unconditional
     prediction that classifier-free guidance needs). Adam with a linear warm-up, cosine decay
-    over num_iters, and an exponential moving average of the weights (decay 0.995), which is
+    over num_iters (or over time_budget seconds, when that ends first), and an exponential moving average of the weights (decay 0.995), which is
     what is returned for sampling. Stops early after time_budget seconds if given.
     Returns (ema_model, losses list).
     """
@@ -276,16 +276,24 @@ def train_ddpm(
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     warm = max(1, min(200, num_iters // 10))
 
+    def progress(i):
+        """Share of the run done: iterations, or time when there is a budget (whichever is further)."""
+        done = (i - warm) / max(1, num_iters - warm)
+        if time_budget is not None:
+            done = max(done, (time.time() - t0) / time_budget)
+        return min(1.0, max(0.0, done))
+
     def lr_at(i):
         if i < warm:
             return (i + 1) / warm
-        return 0.5 * (1 + math.cos(math.pi * min(1.0, (i - warm) / max(1, num_iters - warm))))
+        return 0.5 * (1 + math.cos(math.pi * progress(i)))
 
+    t0 = time.time()
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
-    losses, t0 = [], time.time()
+    losses = []
     model.train()
     for it in range(num_iters):
         idx = torch.from_numpy(rng.integers(0, len(X), batch_size))

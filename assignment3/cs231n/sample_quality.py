@@ -30,7 +30,7 @@ from torch import nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 WEIGHTS = os.path.join(HERE, "mnist_scorer.pt")
 RECORD = os.path.join(HERE, "mnist_scorer.json")
-SCORER_SHA256 = "TO-BE-FILLED"
+SCORER_SHA256 = "4fba826540438f10187e2d37a7d3217b7074ebc558fa226be7bada7b39843f68"
 CONFIDENCE = 0.9
 
 

@@ -1,0 +1,107 @@
+"""Bench a3.dcgan / a3.ddpm: sample quality of a DCGAN (5 minutes) and a class-conditional DDPM (15 minutes) on MNIST, by the kit's scorer.
+
+Data: <data root>/mnist (real MNIST when present); when it is missing, the synthetic stand-in
+(scikit-learn's handwriting, augmented) is written into a temporary folder first (the result
+says which). Quality: cs231n.sample_quality (share of samples classified with confidence
+>= 0.9, the share of each digit, Frechet distance in the scorer's feature space against
+2,000 held-out test images), for 1,000 samples of each model; the DDPM's conditional samples
+(50 of each digit, guidance weight 2) give a3.ddpm.conditional_acc. Budgets (seconds):
+A3_DCGAN_BUDGET (300), A3_DDPM_BUDGET (900); A3_GEN_SAMPLES (1000) for quick trials.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+from cs231n import ddpm, gan_pytorch
+from cs231n.mnist_utils import load_mnist
+from cs231n.sample_quality import load_scorer, score_samples
+
+NUM_SAMPLES = int(os.environ.get("A3_GEN_SAMPLES", 1000))
+NUM_REAL = 2000
+DDPM_T = 100
+DDPM_CH = 16
+GUIDANCE = 2.0
+
+
+def mnist_data():
+    from cs231n.data_utils import datasets_root
+
+    folder = os.path.join(datasets_root(), "mnist")
+    if os.path.isfile(os.path.join(folder, "train-images-idx3-ubyte.gz")):
+        return load_mnist(folder, verbose=False)
+    tmp = tempfile.mkdtemp(prefix="a3-mnist-")
+    script = os.path.join(os.path.dirname(os.getcwd()), "datasets", "get_datasets.py")
+    subprocess.run(
+        [sys.executable, script, "mnist", "--synthetic", "--data-dir", tmp, "--no-progress"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return load_mnist(os.path.join(tmp, "mnist"), verbose=False)
+
+
+def _report(prefix, scores, out):
+    for key in ("confident_share", "min_class_share", "max_class_share", "frechet", "conditional_acc"):
+        if key in scores:
+            out[f"{prefix}.{key}"] = round(scores[key], 4)
+
+
+def run():
+    data = mnist_data()
+    scorer = load_scorer()
+    real = data["X_test"][:NUM_REAL] / 255.0
+    out = {"a3.generative.data": "synthetic" if data["synthetic"] else "mnist"}
+    # the scorer on held-out real digits: the ceiling for generated ones, and the Frechet floor
+    ref = score_samples(scorer, real[:1000], real[1000:])
+    out["a3.scorer.real_confident_share"] = round(ref["confident_share"], 4)
+    out["a3.scorer.real_frechet"] = round(ref["frechet"], 4)
+
+    # DCGAN, the notebook's set-up, for a fixed time budget
+    budget = float(os.environ.get("A3_DCGAN_BUDGET", 300))
+    D, G = gan_pytorch.build_dc_classifier(seed=0), gan_pytorch.build_dc_generator(seed=1)
+    hist = gan_pytorch.run_a_gan(
+        D,
+        G,
+        gan_pytorch.get_optimizer(D),
+        gan_pytorch.get_optimizer(G),
+        gan_pytorch.discriminator_loss,
+        gan_pytorch.generator_loss,
+        data["X_train"],
+        show_every=10**9,
+        batch_size=128,
+        num_epochs=1000,
+        time_budget=budget,
+        seed=0,
+    )
+    out["a3.dcgan.iterations"] = hist["iterations"]
+    out["a3.dcgan.train_seconds"] = round(hist["seconds"], 1)
+    _report("a3.dcgan", score_samples(scorer, gan_pytorch.generate(G, NUM_SAMPLES, seed=2), real), out)
+
+    # DDPM, class-conditional with label dropout, for a fixed time budget
+    budget = float(os.environ.get("A3_DDPM_BUDGET", 900))
+    sched = ddpm.compute_schedule(ddpm.linear_beta_schedule(DDPM_T))
+    model = ddpm.UNet(ch=DDPM_CH, seed=0)
+    t0 = time.time()
+    ema, losses = ddpm.train_ddpm(
+        model, data["X_train"], data["y_train"], sched, num_iters=10**6, time_budget=budget, log_every=0
+    )
+    out["a3.ddpm.iterations"] = len(losses)
+    out["a3.ddpm.train_seconds"] = round(time.time() - t0, 1)
+    out["a3.ddpm.final_loss"] = round(float(np.mean(losses[-100:])), 4)
+    t0 = time.time()
+    fake = ddpm.sample(ema, sched, NUM_SAMPLES, seed=3)
+    out["a3.ddpm.sample_seconds_per_1000"] = round(time.time() - t0, 1)
+    _report("a3.ddpm", score_samples(scorer, (fake + 1) / 2, real), out)
+    labels = np.repeat(np.arange(10), max(1, NUM_SAMPLES // 20))
+    cond = ddpm.sample(ema, sched, len(labels), labels=torch.from_numpy(labels), guidance=GUIDANCE, seed=4)
+    c = score_samples(scorer, (cond + 1) / 2, real, labels=labels)
+    out["a3.ddpm.conditional_acc"] = round(c["conditional_acc"], 4)
+    out["a3.ddpm.conditional_confident_share"] = round(c["confident_share"], 4)
+    out["a3.ddpm.conditional_frechet"] = round(c["frechet"], 4)
+    out["a3.ddpm.frechet_below_dcgan"] = bool(out["a3.ddpm.frechet"] < out["a3.dcgan.frechet"])
+    return out
