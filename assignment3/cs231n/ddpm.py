@@ -22,9 +22,10 @@ NULL_CLASS = 10
 
 def linear_beta_schedule(T, beta_start=1e-4, beta_end=0.02):
     """Betas rising linearly (Ho et al. 2020). For T != 1000 both ends are scaled by 1000 / T,
-    so that the total amount of noise stays that of the 1000-step schedule. Returns float64 (T,)."""
+    so that the total amount of noise stays that of the 1000-step schedule (capped at 0.999).
+    Returns float64 (T,)."""
     scale = 1000.0 / T
-    return torch.linspace(beta_start * scale, beta_end * scale, T, dtype=torch.float64)
+    return torch.linspace(beta_start * scale, beta_end * scale, T, dtype=torch.float64).clamp(max=0.999)
 
 
 def compute_schedule(betas):

@@ -117,8 +117,7 @@ def frechet_distance(feats_a, feats_b):
 
     mu_a, mu_b = feats_a.mean(0), feats_b.mean(0)
     s_a, s_b = np.cov(feats_a, rowvar=False), np.cov(feats_b, rowvar=False)
-    covmean, _ = linalg.sqrtm(s_a @ s_b, disp=False)
-    covmean = covmean.real
+    covmean = np.real(linalg.sqrtm(s_a @ s_b))
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * np.trace(covmean))
 
 
