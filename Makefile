@@ -13,7 +13,7 @@ help:
 	@echo "make lab         set up (.venv + datasets) and start JupyterLab"
 	@echo "make test        set up, then all tests, copy check, lint, release validation, smoke notebook runs"
 	@echo "make lint        ruff (settings in pyproject.toml; pinned in requirements-dev.txt)"
-	@echo "make data        download CIFAR-10 and COCO captioning (synthetic stand-ins when offline)"
+	@echo "make data        download CIFAR-10, COCO captioning and MNIST (synthetic stand-ins when offline)"
 	@echo "make release     build the student release under build/release/"
 	@echo "make grade A=1 SUBMISSION=path.zip   grade a submission (Gradescope results.json)"
 	@echo "make grade A=1 SUBMISSIONS=dir/  grade a folder of submissions (parallel, resumable) -> gradebook.csv"
