@@ -30,7 +30,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ASSIGNMENTS = ["assignment1", "assignment2", "assignment3"]
 # synthetic datasets each assignment's notebooks need in smoke mode (only those the
 # datasets script knows are prepared)
-NEEDED = {"assignment1": ["cifar10"], "assignment2": ["cifar10"], "assignment3": ["cifar10", "coco_captioning", "mnist"]}
+NEEDED = {
+    "assignment1": ["cifar10"],
+    "assignment2": ["cifar10"],
+    "assignment3": ["cifar10", "coco_captioning", "mnist"],
+}
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
