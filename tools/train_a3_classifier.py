@@ -22,7 +22,8 @@ import torch
 from torch import nn
 
 from cs231n.data_utils import load_CIFAR10
-from cs231n.pretrained import CIFAR_MEAN, CIFAR_STD, CifarNet, sha256_of
+from cs231n.pretrained import CIFAR_MEAN, CIFAR_STD, CifarNet
+from cs231n.weights_io import sha256_of
 
 
 def to_tensor(X):

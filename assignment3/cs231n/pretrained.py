@@ -11,11 +11,11 @@ The weights were trained by `tools/train_a3_classifier.py`; the command, wall ti
 accuracy are in `cs231n/weights/README.md`.
 """
 
-import hashlib
 import os
 
-import torch
 from torch import nn
+
+from cs231n.weights_io import load_verified
 
 CLASS_NAMES = ["plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
@@ -76,42 +76,22 @@ class CifarNet(nn.Module):
         return self.classifier(self.features(x))  # (N, 3, H, W) -> (N, 10)
 
 
-def sha256_of(path):
-    """Hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-class WeightsError(RuntimeError):
-    """The shipped weights file is missing or is not the file the kit was released with."""
-
-
 def load_pretrained(path=None, expected_sha256=None):
     """The shipped CIFAR-10 classifier, float32, in eval mode, with requires_grad off.
 
     Inputs:
     - path: weights file (default: cs231n/weights/cifar10_net.pt)
     - expected_sha256: its checksum (default: WEIGHTS_SHA256); the file must match it
-    Raises WeightsError if the file is missing or its checksum differs (altered or truncated).
+    Raises cs231n.weights_io.WeightsError if the file is missing or its checksum differs (altered or truncated).
     """
     path = WEIGHTS_FILE if path is None else path
     expected = WEIGHTS_SHA256 if expected_sha256 is None else expected_sha256
-    if not os.path.isfile(path):
-        raise WeightsError(
-            f"the pretrained weights {path} are missing. They ship with the assignment: restore the "
-            "file from your copy of the assignment (or the course repository), or retrain them with the "
-            "command in cs231n/weights/README.md."
-        )
-    actual = sha256_of(path)
-    if actual != expected:
-        raise WeightsError(
-            f"the pretrained weights {path} have sha256 {actual}, expected {expected}: the file was "
-            "altered or is incomplete. Restore the original file from your copy of the assignment."
-        )
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = load_verified(
+        path,
+        expected,
+        "It ships with the assignment: restore the file from your copy of the assignment (or the course "
+        "repository), or retrain it with the command in cs231n/weights/README.md.",
+    )
     model = CifarNet()
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()}, strict=True)
     model.eval()

@@ -18,13 +18,14 @@ The weights (mnist_scorer.pt beside this file) were trained by this module:
 (seeded; its command, wall time and held-out figures are in mnist_scorer.json). Given code.
 """
 
-import hashlib
 import json
 import os
 
 import numpy as np
 import torch
 from torch import nn
+
+from cs231n.weights_io import load_verified, sha256_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WEIGHTS = os.path.join(HERE, "mnist_scorer.pt")
@@ -58,30 +59,17 @@ class MnistScorer(nn.Module):
         return self.head(self.body(x))
 
 
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def load_scorer(path=WEIGHTS, expected_sha256=None):
     """The trained scorer in eval mode; its file's sha256 is checked first (weights_only loading)."""
     expected = expected_sha256 or SCORER_SHA256
-    if not os.path.isfile(path):
-        raise FileNotFoundError(
-            f"{path} is missing; it ships with the assignment. Retrain it with "
-            "`cd assignment3 && python -m cs231n.sample_quality --train`."
-        )
-    got = sha256(path)
-    if got != expected:
-        raise ValueError(
-            f"{path}: sha256 {got}, expected {expected}; the file is damaged or not the kit's scorer. "
-            "Restore it from the assignment's zip (or retrain it and update SCORER_SHA256)."
-        )
+    state = load_verified(
+        path,
+        expected,
+        "It ships with the assignment: restore it from the assignment's zip, or retrain it with "
+        "`cd assignment3 && python -m cs231n.sample_quality --train` (and update SCORER_SHA256).",
+    )
     model = MnistScorer()
-    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    model.load_state_dict(state)
     return model.eval()
 
 
@@ -215,7 +203,7 @@ def _main(argv=None):
         "seed": args.seed,
         "heldout_test_acc": round(acc, 4),
         "heldout_test_confident_share": round(conf, 4),
-        "sha256": sha256(args.out),
+        "sha256": sha256_of(args.out),
     }
     with open(RECORD if args.out == WEIGHTS else args.out + ".json", "w", encoding="utf-8") as f:
         json.dump(record, f, indent=1)

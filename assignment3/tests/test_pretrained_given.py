@@ -9,7 +9,8 @@ import shutil
 import pytest
 import torch
 
-from cs231n.pretrained import WEIGHTS_FILE, WEIGHTS_SHA256, CifarNet, WeightsError, load_pretrained, sha256_of
+from cs231n.pretrained import WEIGHTS_FILE, WEIGHTS_SHA256, CifarNet, load_pretrained
+from cs231n.weights_io import WeightsError, sha256_of
 
 GRADED = False
 

@@ -21,7 +21,8 @@ import torch
 
 from cs231n.data_utils import _load_CIFAR10_uint8, datasets_root, is_synthetic
 from cs231n.simclr import SimCLRModel, train
-from cs231n.simclr.model import SHIPPED_WEIGHTS, sha256_of
+from cs231n.simclr.model import SHIPPED_WEIGHTS
+from cs231n.weights_io import sha256_of
 
 
 def main(argv=None):

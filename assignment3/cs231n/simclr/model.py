@@ -1,10 +1,11 @@
 """The SimCLR model: a small convolutional encoder f (32x32 images -> features) and a projection head g."""
 
-import hashlib
 import os
 
 import torch
 from torch import nn
+
+from cs231n.weights_io import load_verified
 
 # the encoder shipped with the kit (pretrained by tools/pretrain/pretrain_simclr.py; command and wall time in its README)
 SHIPPED_WEIGHTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights", "simclr_encoder.pt")
@@ -83,14 +84,6 @@ class SimCLRModel(nn.Module):
         return h.float(), z.float()
 
 
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def load_shipped_encoder(path=SHIPPED_WEIGHTS, sha256_file=None):
     """The pretrained encoder that ships with the kit, checksum-verified, loaded without executing code.
 
@@ -98,19 +91,14 @@ def load_shipped_encoder(path=SHIPPED_WEIGHTS, sha256_file=None):
     but tensors and plain containers. Returns an Encoder in eval mode (float32).
     """
     sha256_file = sha256_file or path + ".sha256"
-    if not os.path.isfile(path):
-        raise FileNotFoundError(
-            f"{path} is missing: the kit ships it under cs231n/simclr/weights/; restore it from git"
-        )
     with open(sha256_file) as f:
         expected = f.read().split()[0]
-    actual = sha256_of(path)
-    if actual != expected:
-        raise ValueError(
-            f"{path}: sha256 {actual} differs from the recorded {expected}; the file is damaged or was "
-            "replaced; restore it from git (or retrain with tools/pretrain/pretrain_simclr.py and record the new sum)"
-        )
-    blob = torch.load(path, map_location="cpu", weights_only=True)
+    blob = load_verified(
+        path,
+        expected,
+        "It ships under cs231n/simclr/weights/: restore it from git, or retrain it with "
+        "tools/pretrain/pretrain_simclr.py and record the new sum.",
+    )
     enc = Encoder(int(blob["width"]))
     enc.load_state_dict({k: v.float() for k, v in blob["state_dict"].items()})
     return enc.eval()
