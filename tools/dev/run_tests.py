@@ -37,6 +37,7 @@ def steps():
         ("ruff", ["format", "--check", "."], "format (ruff format --check)"),
         ("tools.release", ["--validate"], "release validation"),
         ("tools.grading.selfcheck", [], "grader self-check (a1)"),
+        ("tools.grading.check", ["3"], "grading contract (a3: reference full marks, stubs 0, in the worker)"),
         ("tools.dev.run_notebooks", ["--smoke"], "notebooks (smoke)"),
         ("tools.dev.browser_check", [], "browser check (JupyterLab)"),
     ]:
