@@ -16,6 +16,7 @@ browser, the kernel and the server. Smoke sizes on the synthetic data of build/s
 import argparse
 import base64
 import hashlib
+import importlib.util
 import json
 import os
 import secrets
@@ -31,7 +32,6 @@ import urllib.request
 from tools.dev.lab import ROOT, lab_command, running_as_root
 
 NOTEBOOK = "assignment1/knn.ipynb"
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
 
 def log(msg):
@@ -39,10 +39,13 @@ def log(msg):
 
 
 def find_browser():
-    named = os.environ.get("CS231N_BROWSER")
-    if named:
-        return shutil.which(named) or (named if os.path.isfile(named) else None)
-    return next((shutil.which(b) for b in BROWSERS if shutil.which(b)), None)
+    """The browser the PDF hand-in would use: collect_submission.find_browser, the one rule for it
+    ($CS231N_BROWSER, else the first Chromium-family browser on PATH, else None)."""
+    path = os.path.join(ROOT, "assignment1", "collect_submission.py")
+    spec = importlib.util.spec_from_file_location("_collect_submission", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.find_browser()
 
 
 def free_port():
