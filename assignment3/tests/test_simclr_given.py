@@ -3,7 +3,10 @@
 Given code, not graded: GRADED = False tells the release validator to skip this module.
 """
 
+import os
+
 import numpy as np
+import pytest
 import torch
 
 from cs231n.simclr import (
@@ -67,3 +70,48 @@ def test_probes_separate_separable_features():
 def test_shipped_encoder_loads_and_is_verified():
     enc = load_shipped_encoder()
     assert enc(_images(2)).shape == (2, enc.feature_dim)
+
+
+def test_train_resumes_from_checkpoint_exactly(tmp_path):
+    """A run stopped mid-way and run again with its checkpoint ends with the same weights and losses as one run."""
+    from cs231n.simclr import train
+
+    X = (_images(48, seed=3) * 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()  # (48, 32, 32, 3)
+    kw = dict(epochs=2, batch_size=16, seed=1)  # 3 steps an epoch
+
+    torch.manual_seed(0)
+    straight = SimCLRModel(width=4, projection_dim=8)
+    losses = train(straight, X, **kw)
+
+    class Stop(Exception):
+        pass
+
+    def crash(step, total, loss):
+        if step == 5:  # in the second epoch: the checkpoint holds the first one
+            raise Stop
+
+    ckpt = str(tmp_path / "run.ckpt")
+    torch.manual_seed(0)
+    try:
+        train(SimCLRModel(width=4, projection_dim=8), X, log=crash, checkpoint=ckpt, **kw)
+    except Stop:
+        pass
+    assert torch.load(ckpt, weights_only=True)["step"] == 3
+    torch.manual_seed(123)  # other initial weights: the checkpoint must replace them
+    resumed = SimCLRModel(width=4, projection_dim=8)
+    resumed_losses = train(resumed, X, checkpoint=ckpt, **kw)
+    assert len(resumed_losses) == len(losses) == 6
+    np.testing.assert_allclose(resumed_losses, losses, rtol=1e-6)
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.allclose(a.float(), b.float(), atol=1e-6), name
+    assert not os.path.exists(ckpt + ".tmp")
+
+
+def test_train_refuses_a_checkpoint_of_other_settings(tmp_path):
+    from cs231n.simclr import train
+
+    X = (_images(32, seed=4) * 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    ckpt = str(tmp_path / "run.ckpt")
+    train(SimCLRModel(width=4, projection_dim=8), X, epochs=1, batch_size=16, checkpoint=ckpt)
+    with pytest.raises(ValueError, match="other settings.*tau: 0.3 there, 0.5 here"):
+        train(SimCLRModel(width=4, projection_dim=8), X, epochs=1, batch_size=16, tau=0.5, checkpoint=ckpt)

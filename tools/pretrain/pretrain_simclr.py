@@ -8,6 +8,11 @@ Writes cs231n/simclr/weights/simclr_encoder.pt (the encoder's state_dict in floa
 loads with torch.load(weights_only=True)), its .sha256, and simclr_encoder.json: the command, the
 settings, the wall time, the loss per epoch and the machine. The data root is $CS231N_DATASETS
 (or the nearest datasets/ folder), as for every loader.
+
+The run can be stopped and continued: after every epoch the training state goes to a checkpoint
+(--checkpoint; by default build/pretrain/ at the repository's top, named after the settings), and
+the same command run again continues from the last finished epoch and gives the same weights as
+one uninterrupted run. The recorded wall time is the sum over the runs.
 """
 
 import argparse
@@ -22,6 +27,7 @@ import torch
 from cs231n.data_utils import _load_CIFAR10_uint8, datasets_root, is_synthetic
 from cs231n.simclr import SimCLRModel, train
 from cs231n.simclr.model import SHIPPED_WEIGHTS
+from cs231n.simclr.train import checkpoint_seconds
 from cs231n.weights_io import sha256_of
 
 
@@ -36,7 +42,14 @@ def main(argv=None):
     ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast for the convolutions")
     ap.add_argument("--max-steps", type=int, default=None, help="stop early (smoke runs)")
     ap.add_argument("--out", default=SHIPPED_WEIGHTS)
+    ap.add_argument("--checkpoint", default=None, help="training state after each epoch (default: build/pretrain/...)")
     args = ap.parse_args(argv)
+    if args.checkpoint is None:
+        top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        name = f"simclr_w{args.width}_e{args.epochs}_b{args.batch_size}_seed{args.seed}.ckpt"
+        args.checkpoint = os.path.join(top, "build", "pretrain", name)
+    if os.path.exists(args.checkpoint):
+        print(f"continuing from {args.checkpoint}", flush=True)
 
     folder = os.path.join(datasets_root(), "cifar-10-batches-py")
     X, _, _, _ = _load_CIFAR10_uint8(folder)  # (50000, 32, 32, 3) uint8; labels unused
@@ -59,8 +72,9 @@ def main(argv=None):
         seed=args.seed,
         max_steps=args.max_steps,
         log=log,
+        checkpoint=args.checkpoint,
     )
-    wall = time.time() - t0
+    wall = checkpoint_seconds(args.checkpoint)  # this run and any earlier runs it continued
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     state = {k: (v.half() if v.is_floating_point() else v) for k, v in model.f.state_dict().items()}
     torch.save({"width": args.width, "state_dict": state}, args.out)
@@ -73,7 +87,7 @@ def main(argv=None):
     ]
     record = {
         "command": "cd assignment3 && PYTHONPATH=.. python -m tools.pretrain.pretrain_simclr " + " ".join(sys.argv[1:]),
-        "settings": vars(args) | {"out": os.path.relpath(args.out)},
+        "settings": vars(args) | {"out": os.path.relpath(args.out), "checkpoint": os.path.relpath(args.checkpoint)},
         "data": {"folder": folder, "synthetic": is_synthetic(folder), "images": int(X.shape[0])},
         "wall_seconds": round(wall, 1),
         "steps": len(losses),

@@ -1,6 +1,8 @@
 """SimCLR training (one step is a fill-in), the supervised-from-scratch baseline, and the evaluations: linear probe and k-NN."""
 
+import json
 import math
+import os
 import time
 
 import numpy as np
@@ -57,14 +59,31 @@ def train_step(model, x, optimizer, tau, generator):
     return loss.item()
 
 
-def train(model, X, epochs=1, batch_size=256, lr=2e-3, weight_decay=1e-6, tau=0.3, seed=0, max_steps=None, log=None):
+def train(
+    model,
+    X,
+    epochs=1,
+    batch_size=256,
+    lr=2e-3,
+    weight_decay=1e-6,
+    tau=0.3,
+    seed=0,
+    max_steps=None,
+    log=None,
+    checkpoint=None,
+):
     """Train a SimCLRModel on unlabelled images with Adam and a cosine learning-rate schedule.
 
     Inputs:
     - X: uint8 (N, H, W, 3) or float (N, 3, H, W) images
     - max_steps: stop after this many steps (None: all epochs)
     - log: called as log(step, total_steps, loss) after each step, or None
-    Returns: the list of per-step losses.
+    - checkpoint: None, or a file path. After every epoch the model, the optimizer, the schedule, the
+      random states and the losses are written there (to a temporary file first, then renamed, so an
+      interrupted run never leaves a broken checkpoint). A later call with the same path and the same
+      settings continues from the last finished epoch and ends exactly where one uninterrupted run
+      would; a checkpoint written with other settings raises ValueError.
+    Returns: the list of per-step losses (of the whole run, resumed parts included).
     """
     X = to_tensor(X)
     gen = torch.Generator().manual_seed(seed)
@@ -74,9 +93,15 @@ def train(model, X, epochs=1, batch_size=256, lr=2e-3, weight_decay=1e-6, tau=0.
     total = epochs * steps_per_epoch if max_steps is None else min(max_steps, epochs * steps_per_epoch)
     optimizer = make_optimizer(model, lr, weight_decay)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * s / max(total, 1))))
+    settings = dict(
+        images=n, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, tau=tau, seed=seed
+    )
+    settings["max_steps"] = max_steps
+    losses, step, seconds = [], 0, 0.0
+    if checkpoint is not None and os.path.exists(checkpoint):
+        step, losses, seconds = _load_checkpoint(checkpoint, settings, model, optimizer, schedule, gen, rng)
     model.train()
-    losses = []
-    step = 0
+    t0 = time.time()
     while step < total:
         order = rng.permutation(n)
         for b in range(steps_per_epoch):
@@ -88,7 +113,51 @@ def train(model, X, epochs=1, batch_size=256, lr=2e-3, weight_decay=1e-6, tau=0.
             step += 1
             if log is not None:
                 log(step, total, losses[-1])
+        if checkpoint is not None:
+            state = dict(step=step, losses=losses, seconds=seconds + time.time() - t0)
+            _save_checkpoint(checkpoint, settings, state, model, optimizer, schedule, gen, rng)
     return losses
+
+
+def checkpoint_seconds(path):
+    """Training seconds recorded in a train() checkpoint, summed over every run that added to it."""
+    return float(torch.load(path, weights_only=True)["seconds"])
+
+
+def _save_checkpoint(path, settings, state, model, optimizer, schedule, gen, rng):
+    blob = dict(
+        settings=json.dumps(settings, sort_keys=True),
+        model=model.state_dict(),
+        optimizer=optimizer.state_dict(),
+        schedule=schedule.state_dict(),
+        torch_generator=gen.get_state(),
+        numpy_rng=json.dumps(rng.bit_generator.state),  # 128-bit integers: kept as JSON text
+        **state,
+    )
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + ".tmp"
+    torch.save(blob, tmp)
+    os.replace(tmp, path)  # atomic: the old checkpoint stays whole until the new one is complete
+
+
+def _load_checkpoint(path, settings, model, optimizer, schedule, gen, rng):
+    try:
+        blob = torch.load(path, weights_only=True)
+    except Exception as e:
+        raise ValueError(f"{path} is not a readable SimCLR checkpoint ({e}); move it away to start afresh") from e
+    saved = json.loads(blob["settings"])
+    if saved != json.loads(json.dumps(settings, sort_keys=True)):
+        diff = {k: (saved.get(k), settings.get(k)) for k in settings if saved.get(k) != settings.get(k)}
+        raise ValueError(
+            f"{path} was written by a run with other settings ({', '.join(f'{k}: {a} there, {b} here' for k, (a, b) in diff.items())}); "
+            "rerun with the same settings to continue it, or give another checkpoint path (or move it away) to start afresh"
+        )
+    model.load_state_dict(blob["model"])
+    optimizer.load_state_dict(blob["optimizer"])
+    schedule.load_state_dict(blob["schedule"])
+    gen.set_state(blob["torch_generator"])
+    rng.bit_generator.state = json.loads(blob["numpy_rng"])
+    return int(blob["step"]), list(blob["losses"]), float(blob["seconds"])
 
 
 @torch.no_grad()
