@@ -28,14 +28,13 @@ from cs231n.clip_dino import (
     HELD_OUT,
     CLIPModel,
     DINONet,
-    dino_step,
     encode_prompts,
     image_objects,
-    make_optimizer,
     make_teacher,
     retrieval_recall,
     shapes_caption_data,
     train_clip,
+    train_dino,
     zero_shot_predict,
 )
 from cs231n.data_utils import _load_CIFAR10_uint8, datasets_root, is_synthetic
@@ -129,20 +128,13 @@ def dino(out):
     idx = rng.choice(len(ytr), DINO_IMAGES, replace=False)
     X = torch.from_numpy(Xtr[idx]).permute(0, 3, 1, 2).float() / 255
     torch.manual_seed(0)
-    student = DINONet(width=16)
+    student = DINONet(width=16, bf16=True)
     random_backbone = make_teacher(student).backbone
     teacher = make_teacher(student)
-    opt = make_optimizer(student, lr=1e-3)
-    center = torch.zeros(student.head[-1].out_features)
-    gen = torch.Generator().manual_seed(0)
-    t0, steps, losses = time.time(), 0, []
-    while time.time() - t0 < DINO_SECONDS:
-        batch = torch.from_numpy(rng.choice(DINO_IMAGES, 128, replace=False))
-        loss, center = dino_step(student, teacher, center, X[batch], opt, gen)
-        losses.append(loss)
-        steps += 1
+    t0 = time.time()
+    losses, _ = train_dino(student, teacher, X, DINO_SECONDS, batch_size=128, lr=1e-3, seed=0)
     out["a3.dino.train_seconds"] = round(time.time() - t0, 1)
-    out["a3.dino.steps"] = steps
+    out["a3.dino.steps"] = len(losses)
     out["a3.dino.loss_first_last"] = [round(losses[0], 3), round(float(np.mean(losses[-20:])), 3)]
     te = slice(0, 2000)
     accs = {}
