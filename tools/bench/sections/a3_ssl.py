@@ -10,8 +10,9 @@ Test accuracy on the 10,000 test images.
 CLIP (synthetic captioning set, with its images): zero-shot accuracy on the colour-shape
 combinations held out of training (cs231n.clip_dino.HELD_OUT), retrieval recall@1/@5 on val.
 
-DINO (CIFAR-10): DINO_SECONDS of training on DINO_IMAGES images; 20-NN accuracy of its backbone's
-features vs the same network at its random initialisation (train: DINO_IMAGES labelled, test: 2,000).
+DINO (CIFAR-10): DINO_SECONDS of training on the 50,000 training images (no labels); 20-NN accuracy
+of its teacher backbone's features vs the same network at its random initialisation (neighbours:
+DINO_KNN_IMAGES labelled training images; test: 2,000 test images).
 
 Environment: A3_SSL_PARTS (comma list of simclr, clip, dino; default all), A3_SSL_LABELS (default
 5000,500,1000,50000: 5,000 first), A3_SSL_SCRATCH_STEPS (default 1500), A3_SSL_DINO_SECONDS (default 900).
@@ -46,7 +47,7 @@ LABELS = [int(n) for n in os.environ.get("A3_SSL_LABELS", "5000,500,1000,50000")
 SCRATCH_STEPS = int(os.environ.get("A3_SSL_SCRATCH_STEPS", "1500"))
 SCRATCH_MIN_EPOCHS = 3
 DINO_SECONDS = float(os.environ.get("A3_SSL_DINO_SECONDS", "900"))
-DINO_IMAGES = 10000
+DINO_KNN_IMAGES = 10000
 CLIP_STEPS = 400
 
 
@@ -125,8 +126,8 @@ def dino(out):
     folder = os.path.join(datasets_root(), "cifar-10-batches-py")
     Xtr, ytr, Xte, yte = _load_CIFAR10_uint8(folder)
     rng = np.random.default_rng(0)
-    idx = rng.choice(len(ytr), DINO_IMAGES, replace=False)
-    X = torch.from_numpy(Xtr[idx]).permute(0, 3, 1, 2).float() / 255
+    idx = rng.choice(len(ytr), DINO_KNN_IMAGES, replace=False)  # the labelled neighbours of the k-NN probe
+    X = torch.from_numpy(Xtr).permute(0, 3, 1, 2).float() / 255  # (50000, 3, 32, 32): DINO uses no labels
     torch.manual_seed(0)
     student = DINONet(width=16, bf16=True)
     random_backbone = make_teacher(student).backbone
