@@ -9,16 +9,20 @@ How the convolution works (im2col without Python loops over images or positions)
   * the zero-padded input xp (N, C, Hp, Wp) is viewed, without copying, as an array of
     shape (N, C, HH, WW, H_out, W_out) with `numpy.lib.stride_tricks.as_strided`: element
     [n, c, i, j, y, x] is xp[n, c, y*stride + i, x*stride + j];
-  * that view is copied once, transposed, into a contiguous column matrix
-    cols (C*HH*WW, N*H_out*W_out), and the whole forward pass is ONE matrix product
-    with the filters (F, C*HH*WW) (one large GEMM is faster than N small ones);
-  * the backward pass reuses the columns: dw = dout (F, N*H_out*W_out) times cols^T
-    (one GEMM), and dx = (filters^T times dout), whose HH*WW filter-offset slices are
-    added back into dx, each clipped to the rows and columns that are not padding (a loop
-    over the small filter window; no padded gradient is allocated, no np.add.at).
-Memory: the column matrix is the one large allocation, about HH*WW/stride^2 times the
-input; it stays in the cache until the backward pass. A 1x1 convolution with stride 1 and
-no padding uses the input itself as its columns (no copy). No copy is made for pooling.
+  * the images are taken in blocks of n, small enough that a block's column matrix
+    cols (C*HH*WW, n*H_out*W_out) (the window view, copied and transposed) stays in the
+    processor's cache; the block's forward pass is ONE matrix product with the filters
+    (F, C*HH*WW) (one large GEMM per block is faster than one per image, and a block that
+    stays in the cache is faster than one column matrix for the whole batch, which would
+    go out to memory and back);
+  * the backward pass builds each block's columns again from the padded input (cheaper
+    than keeping them all), dw gets one GEMM per block, and dx gets the block's column
+    gradients (filters^T times dout, one GEMM), whose HH*WW filter-offset slices are added
+    back into dx, each clipped to the rows and columns that are not padding (a loop over
+    the small filter window; no padded gradient is allocated, no np.add.at).
+Memory: the padded input (kept for the backward pass), the output, and one block of
+columns and of products (a few MB). A 1x1 convolution without padding uses the input
+itself (every stride-th row and column of it) as its columns. No copy is made for pooling.
 """
 
 import sys
@@ -46,6 +50,11 @@ _POOL = {}
 _POOL_PER_SHAPE = 6
 _POOL_MAX_BYTES = 1 << 30
 _POOL_MIN_BYTES = 1 << 18
+
+# Convolutions work on blocks of images whose columns take about this many bytes (they stay
+# in the cache), with at least this many columns per matrix product.
+_BLOCK_BYTES = 1 << 20
+_MIN_GEMM_COLS = 2048
 
 
 def _empty(shape, dtype):
@@ -98,15 +107,19 @@ def _window_view(xp, HH, WW, stride, Ho, Wo):
     )
 
 
-def _pad(x, pad):
-    """x zero-padded by `pad` on each side of H and W: (N, C, H+2*pad, W+2*pad), in a reused buffer."""
+def _pad(x, ph, pw=None):
+    """x zero-padded by ph rows and pw columns (default ph) on each side:
+    (N, C, H+2*ph, W+2*pw), in a reused buffer."""
+    pw = ph if pw is None else pw
     N, C, H, W = x.shape
-    xp = _empty((N, C, H + 2 * pad, W + 2 * pad), x.dtype)
-    xp[:, :, :pad] = 0
-    xp[:, :, -pad:] = 0
-    xp[:, :, pad:-pad, :pad] = 0
-    xp[:, :, pad:-pad, -pad:] = 0
-    xp[:, :, pad:-pad, pad:-pad] = x
+    xp = _empty((N, C, H + 2 * ph, W + 2 * pw), x.dtype)
+    if ph:
+        xp[:, :, :ph] = 0
+        xp[:, :, H + ph :] = 0
+    if pw:
+        xp[:, :, ph : H + ph, :pw] = 0
+        xp[:, :, ph : H + ph, W + pw :] = 0
+    xp[:, :, ph : H + ph, pw : W + pw] = x
     return xp
 
 
@@ -116,6 +129,41 @@ def _clip(n_out, size, k, stride, pad):
     lo = max(0, -(-(pad - k) // stride))
     hi = min(n_out, (size - 1 + pad - k) // stride + 1)
     return lo, hi, lo * stride + k - pad
+
+
+def _block_images(N, K, P, itemsize):
+    """Images per block: the block's columns (K, n*P) stay in the cache (about _BLOCK_BYTES),
+    with at least _MIN_GEMM_COLS columns so that each matrix product is still a large one."""
+    n = max(_BLOCK_BYTES // (K * P * itemsize), -(-_MIN_GEMM_COLS // P), 1)
+    return int(min(N, n))
+
+
+def _im2col(xp, HH, WW, stride, Ho, Wo):
+    """Columns of a block of images xp (n, C, Hp, Wp): (C*HH*WW, n*Ho*Wo), in a reused buffer;
+    element [(c, i, j), (n, y, x)] is xp[n, c, y*stride + i, x*stride + j]."""
+    n, C = xp.shape[:2]
+    cols = _empty((C, HH, WW, n, Ho, Wo), xp.dtype)
+    cols[...] = _window_view(xp, HH, WW, stride, Ho, Wo).transpose(1, 2, 3, 0, 4, 5)
+    return cols.reshape(C * HH * WW, n * Ho * Wo)
+
+
+def _conv_blocks(xp, w2, bias, HH, WW, stride, Ho, Wo, out):
+    """out (N, F, Ho*Wo) = the convolution of the padded input xp (N, C, Hp, Wp) with the
+    filters w2 (F, C*HH*WW) (plus bias (F,) unless None), one block of images at a time."""
+    N, C = xp.shape[:2]
+    F, K = w2.shape
+    P = Ho * Wo
+    nb = _block_images(N, K, P, xp.dtype.itemsize)
+    for n0 in range(0, N, nb):
+        n = min(nb, N - n0)
+        cb = _im2col(xp[n0 : n0 + n], HH, WW, stride, Ho, Wo)  # (K, n*P)
+        ob = np.matmul(w2, cb, out=_empty((F, n * P), xp.dtype))  # one GEMM (F,K)x(K,n*P)
+        ob = ob.reshape(F, n, P).transpose(1, 0, 2)
+        if bias is None:
+            out[n0 : n0 + n] = ob
+        else:
+            np.add(ob, bias[:, None], out=out[n0 : n0 + n])
+    return out
 
 
 def conv_forward_fast(x, w, b, conv_param):
@@ -131,12 +179,14 @@ def conv_forward_fast(x, w, b, conv_param):
     Returns a tuple of:
     - out: Output data, of shape (N, F, H', W') with H' = 1 + (H + 2*pad - HH) // stride and
       W' = 1 + (W + 2*pad - WW) // stride, in x's dtype (float32 stays float32)
-    - cache: (x, w, b, conv_param, cols) for conv_backward_fast
+    - cache: (x, w, b, conv_param, xp) for conv_backward_fast (xp: the padded input; for a
+      1x1 filter without padding, ("1x1", the input's every stride-th row and column))
 
-    Allocates: the padded input (N, C, H+2*pad, W+2*pad) when pad > 0 (freed on return);
-    the column matrix cols (C*HH*WW, N*H'*W'), the one copy of the strided window view,
-    kept in the cache for the backward pass; the GEMM result (F, N*H'*W') and the output
-    (all from the workspace: arrays nothing refers to any more are reused).
+    Works on blocks of images small enough that their columns stay in the cache: for each
+    block, the columns (C*HH*WW, n*H'*W') are copied from the strided window view, one
+    GEMM with the filters (F, C*HH*WW) gives the block's outputs, which are transposed
+    into out. Allocates the padded input (N, C, H+2*pad, W+2*pad) when pad > 0 (kept in
+    the cache), the output, and one block of columns and of products (reused blocks).
     A 1x1 filter with stride 1 and no padding needs no columns: the input, reshaped (a
     view), is multiplied image by image.
     """
@@ -154,22 +204,17 @@ def conv_forward_fast(x, w, b, conv_param):
     w2 = w.reshape(F, K).astype(dtype, copy=False)
     bias = b.astype(dtype, copy=False)
 
-    if HH == 1 and WW == 1 and stride == 1 and pad == 0:
-        # a 1x1 convolution is a matrix product per image: x itself (reshaped) is the column matrix
-        out = np.matmul(w2, x.reshape(N, C, P))  # (N, F, P): N GEMMs (F,C)x(C,P)
+    if HH == 1 and WW == 1 and pad == 0:
+        # a 1x1 convolution is a matrix product per image: the input (every stride-th row and
+        # column of it) is the column matrix
+        xs = x if stride == 1 else np.ascontiguousarray(x[:, :, ::stride, ::stride])  # (N, C, H', W')
+        out = np.matmul(w2, xs.reshape(N, C, P), out=_empty((N, F, P), dtype))  # (N, F, P): N GEMMs (F,C)x(C,P)
         out += bias[:, None]
-        return out.reshape(N, F, Ho, Wo), (x, w, b, conv_param, None)
+        return out.reshape(N, F, Ho, Wo), (x, w, b, conv_param, ("1x1", xs))
 
     xp = _pad(x, pad) if pad else x
-    # cols[c, i, j, n, y, x] = xp[n, c, y*stride + i, x*stride + j]: one GEMM does every image
-    cols = _empty((C, HH, WW, N, Ho, Wo), dtype)
-    cols[...] = _window_view(xp, HH, WW, stride, Ho, Wo).transpose(1, 2, 3, 0, 4, 5)
-    cols = cols.reshape(K, N * P)
-
-    out2 = np.matmul(w2, cols, out=_empty((F, N * P), dtype))  # one GEMM (F,K)x(K,N*P)
-    out = _empty((N, F, P), dtype)
-    np.add(out2.reshape(F, N, P).transpose(1, 0, 2), bias[:, None], out=out)
-    return out.reshape(N, F, Ho, Wo), (x, w, b, conv_param, cols)
+    out = _conv_blocks(xp, w2, bias, HH, WW, stride, Ho, Wo, _empty((N, F, P), dtype))
+    return out.reshape(N, F, Ho, Wo), (x, w, b, conv_param, xp)
 
 
 def conv_backward_fast(dout, cache, need_dx=True):
@@ -187,10 +232,17 @@ def conv_backward_fast(dout, cache, need_dx=True):
     - dw: Gradient with respect to w, of shape (F, C, HH, WW)
     - db: Gradient with respect to b, of shape (F,)
 
-    Allocates: dout transposed to (F, N*H'*W'); with dx, dcols (C*HH*WW, N*H'*W') (the size
-    of the forward's columns) and dx.
+    Works on the forward pass's blocks of images: the block's columns are built again from
+    the padded input (cheaper than keeping all of them: a copy that stays in the cache),
+    dw gets one GEMM (F, n*H'*W') x (n*H'*W', C*HH*WW) per block, and with dx the block's
+    column gradients (C*HH*WW, n*H'*W') (one GEMM) are added back into dx offset by offset,
+    each clipped to the positions that are not padding. With stride 1, when F*H*W is at most
+    2*C*H'*W', dx is instead the convolution of dout, padded by HH-1-pad rows and WW-1-pad
+    columns, with the filters flipped and their F and C axes swapped (the forward pass's
+    blocks of columns and GEMMs; no column gradients to add back). Allocates dx and one
+    block of each.
     """
-    x, w, b, conv_param, cols = cache
+    x, w, b, conv_param, xp = cache
     N, C, H, W = x.shape
     F, _, HH, WW = w.shape
     stride, pad = conv_param.get("stride", 1), conv_param.get("pad", 0)
@@ -200,40 +252,61 @@ def conv_backward_fast(dout, cache, need_dx=True):
     K, P = C * HH * WW, Ho * Wo
     w2 = w.reshape(F, K).astype(dtype, copy=False)
     dout = dout.astype(dtype, copy=False).reshape(N, F, P)
-    if cols is None:  # the 1x1 path of the forward pass
-        x3 = x.reshape(N, C, P)
-        db = dout.sum(axis=(0, 2)).astype(b.dtype, copy=False)
+    db = dout.sum(axis=(0, 2)).astype(b.dtype, copy=False)
+    if isinstance(xp, tuple):  # the 1x1 path of the forward pass: xp is ("1x1", input rows and columns used)
+        x3 = xp[1].reshape(N, C, P)
         dw = np.matmul(dout, x3.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape).astype(w.dtype, copy=False)
-        dx = np.matmul(w2.T, dout).reshape(N, C, H, W) if need_dx else None
+        if not need_dx:
+            return None, dw, db
+        if stride == 1:
+            return np.matmul(w2.T, dout, out=_empty((N, C, P), dtype)).reshape(N, C, H, W), dw, db
+        dx = _empty((N, C, H, W), dtype)
+        dx[...] = 0
+        dxs = np.matmul(w2.T, dout, out=_empty((N, C, P), dtype))  # N GEMMs (C,F)x(F,P)
+        dx[:, :, ::stride, ::stride] = dxs.reshape(N, C, Ho, Wo)
         return dx, dw, db
-    d2 = _empty((F, N, P), dtype)
-    d2[...] = dout.transpose(1, 0, 2)
-    d2 = d2.reshape(F, N * P)
 
-    db = d2.sum(axis=1).astype(b.dtype, copy=False)
-    dw = (d2 @ cols.T).reshape(w.shape).astype(w.dtype, copy=False)  # one GEMM (F,NP)x(NP,K)
-    if not need_dx:
-        return None, dw, db
-
-    dcols = np.matmul(w2.T, d2, out=_empty((K, N * P), dtype))  # one GEMM (K,F)x(F,NP)
-    dcols = dcols.reshape(C, HH, WW, N, Ho, Wo)
-    # col2im: dx[n, c, y*s + i - pad, x*s + j - pad] += dcols[c, i, j, n, y, x], offset by
-    # offset, each clipped to the outputs whose input position is not padding
-    dx = _empty((N, C, H, W), dtype)
-    dxt = dx.transpose(1, 0, 2, 3)  # (C, N, H, W) view, written in place
-    dxt[...] = 0
-    for i in range(HH):
-        ylo, yhi, y0 = _clip(Ho, H, i, stride, pad)
-        for j in range(WW):
-            xlo, xhi, x0 = _clip(Wo, W, j, stride, pad)
-            if yhi > ylo and xhi > xlo:  # else this offset only ever reads padding
-                dxt[
-                    :,
-                    :,
-                    y0 : y0 + (yhi - ylo - 1) * stride + 1 : stride,
-                    x0 : x0 + (xhi - xlo - 1) * stride + 1 : stride,
-                ] += dcols[:, i, j, :, ylo:yhi, xlo:xhi]
-    return dx, dw, db
+    # dx as a convolution of dout (padded by HH-1-pad, WW-1-pad) with the filters flipped and
+    # their F and C axes swapped: no column gradients to add back; chosen (stride 1 only)
+    # when its columns (F*HH*WW, N*H*W) are not much larger than the column gradients
+    full = need_dx and stride == 1 and pad < min(HH, WW) and F * H * W <= 2 * C * P
+    nb = _block_images(N, K, P, dtype.itemsize)
+    dw2 = np.zeros((F, K), dtype)
+    if need_dx and not full:
+        dx = _empty((N, C, H, W), dtype)
+        # for each filter offset: the output rows/columns that land inside the input, and where
+        clips = [
+            (i, j, _clip(Ho, H, i, stride, pad), _clip(Wo, W, j, stride, pad)) for i in range(HH) for j in range(WW)
+        ]
+        clips = [c for c in clips if c[2][1] > c[2][0] and c[3][1] > c[3][0]]  # else only padding
+    for n0 in range(0, N, nb):
+        n = min(nb, N - n0)
+        db2 = _empty((F, n, P), dtype)
+        db2[...] = dout[n0 : n0 + n].transpose(1, 0, 2)
+        db2 = db2.reshape(F, n * P)
+        cb = _im2col(xp[n0 : n0 + n], HH, WW, stride, Ho, Wo)  # (K, n*P), as in the forward pass
+        dw2 += np.matmul(db2, cb.T, out=_empty((F, K), dtype))  # one GEMM (F,n*P)x(n*P,K)
+        if not need_dx or full:
+            continue
+        dc = np.matmul(w2.T, db2, out=_empty((K, n * P), dtype))  # one GEMM (K,F)x(F,n*P)
+        dc = dc.reshape(C, HH, WW, n, Ho, Wo)
+        # col2im: dx[n, c, y*s + i - pad, x*s + j - pad] += dc[c, i, j, n, y, x]
+        dxt = dx[n0 : n0 + n].transpose(1, 0, 2, 3)  # (C, n, H, W) view, written in place
+        dxt[...] = 0
+        for i, j, (ylo, yhi, y0), (xlo, xhi, x0) in clips:
+            dxt[
+                :,
+                :,
+                y0 : y0 + (yhi - ylo - 1) * stride + 1 : stride,
+                x0 : x0 + (xhi - xlo - 1) * stride + 1 : stride,
+            ] += dc[:, i, j, :, ylo:yhi, xlo:xhi]
+    if full:
+        dp = _pad(dout.reshape(N, F, Ho, Wo), HH - 1 - pad, WW - 1 - pad)
+        wf = np.ascontiguousarray(w2.reshape(F, C, HH, WW).transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])  # (C, F, HH, WW)
+        dx = _conv_blocks(dp, wf.reshape(C, F * HH * WW), None, HH, WW, 1, H, W, _empty((N, C, H * W), dtype))
+        dx = dx.reshape(N, C, H, W)
+    dw = dw2.reshape(w.shape).astype(w.dtype, copy=False)
+    return (dx if need_dx else None), dw, db
 
 
 # Names used by older versions of the course's notebooks.

@@ -64,6 +64,32 @@ def test_conv_fast_backward_without_dx():
     assert dx0 is None and np.array_equal(dw, dw0) and np.array_equal(db, db0)
 
 
+@pytest.mark.parametrize("stride,pad,k", [(1, 1, 3), (2, 1, 3), (1, 3, 7), (2, 0, 1)])
+def test_conv_fast_blocks_of_images(monkeypatch, stride, pad, k):
+    """Images taken in several blocks (the last one partial) give the same result as one block."""
+    import cs231n.fast_layers as fl
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((7, 3, 9, 9))
+    w = rng.standard_normal((4, 3, k, k))
+    b = rng.standard_normal(4)
+    cp = {"stride": stride, "pad": pad}
+    out1, cache1 = conv_forward_fast(x, w, b, cp)
+    dout = rng.standard_normal(out1.shape)
+    grads1 = conv_backward_fast(dout, cache1)
+    monkeypatch.setattr(fl, "_BLOCK_BYTES", 1)
+    monkeypatch.setattr(fl, "_MIN_GEMM_COLS", 2 * out1.shape[2] * out1.shape[3])  # blocks of 2 images
+    assert fl._block_images(7, 3 * k * k, out1.shape[2] * out1.shape[3], 8) == 2
+    out2, cache2 = conv_forward_fast(x, w, b, cp)
+    grads2 = conv_backward_fast(dout, cache2)
+    assert rel_error(out1, out2) < 1e-12
+    assert rel_error(out2, reference_conv(x, w, b, stride, pad)) < 1e-10
+    for g1, g2 in zip(grads1, grads2):
+        assert rel_error(g1, g2) < 1e-12
+    _, dw3, db3 = conv_backward_fast(dout, cache2, need_dx=False)
+    assert rel_error(dw3, grads1[1]) < 1e-12 and rel_error(db3, grads1[2]) < 1e-12
+
+
 def test_conv_fast_repeated_calls_do_not_share_memory():
     """The workspace must never hand out an array that a cache or a caller still holds."""
     rng = np.random.default_rng(1)
