@@ -8,7 +8,8 @@ the repository's top is on its PYTHONPATH, so it imports `tools.bench` for the t
     python -m tools.bench                 # every section
     python -m tools.bench --only a1       # sections whose name starts with a1 (comma list)
 
-With --only, the new metrics are merged into the existing results.json.
+With --only, the new metrics are merged into the existing results.json. results.md starts
+with the targets table: pass / margin / fail per target the issues set (tools/bench/targets.py).
 Data: $CS231N_DATASETS or datasets/ (real CIFAR-10 when present; the result says
 "synthetic" when only the generated stand-in is there).
 """
@@ -24,6 +25,7 @@ import tempfile
 import time
 
 from datasets.course_datasets.layout import datasets_root, is_synthetic
+from tools.bench.targets import markdown_lines, text_lines
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SECTIONS = os.path.join(ROOT, "tools", "bench", "sections")
@@ -57,7 +59,9 @@ def run_one(path):
 
 
 def write_markdown(results, path):
-    lines = ["# Benchmark results", "", f"Data: **{results.get('data', '?')}**", "", "| metric | value |", "|---|---|"]
+    """results.md: the data kind, the targets table (tools/bench/targets.py), then every metric."""
+    lines = ["# Benchmark results", "", f"Data: **{results.get('data', '?')}**", ""]
+    lines += markdown_lines(results) + ["", "## Metrics", "", "| metric | value |", "|---|---|"]
     for k in sorted(results):
         v = results[k]
         if isinstance(v, float):
@@ -128,6 +132,9 @@ def main():
             json.dump(results, f, indent=2, sort_keys=True)
         os.replace(tmp_out, out_json)
         write_markdown(results, os.path.join(OUT_DIR, "results.md"))
+    print("\ntargets (pass: cleared with margin; margin: met without it; fail: missed):")
+    for line in text_lines(results):
+        print("   " + line)
     print(f"\nwrote {out_json} and results.md")
     if failed:
         print("failed sections: " + ", ".join(failed))
