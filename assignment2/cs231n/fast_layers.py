@@ -9,23 +9,29 @@ How the convolution works (im2col without Python loops over images or positions)
   * the zero-padded input xp (N, C, Hp, Wp) is viewed, without copying, as an array of
     shape (N, C, HH, WW, H_out, W_out) with `numpy.lib.stride_tricks.as_strided`: element
     [n, c, i, j, y, x] is xp[n, c, y*stride + i, x*stride + j];
-  * the images are taken in blocks of n, small enough that a block's column matrix
-    cols (C*HH*WW, n*H_out*W_out) (the window view, copied and transposed) stays in the
-    processor's cache; the block's forward pass is ONE matrix product with the filters
-    (F, C*HH*WW) (one large GEMM per block is faster than one per image, and a block that
-    stays in the cache is faster than one column matrix for the whole batch, which would
-    go out to memory and back);
-  * the backward pass builds each block's columns again from the padded input (cheaper
-    than keeping them all), dw gets one GEMM per block, and dx gets the block's column
-    gradients (filters^T times dout, one GEMM), whose HH*WW filter-offset slices are added
-    back into dx, each clipped to the rows and columns that are not padding (a loop over
-    the small filter window; no padded gradient is allocated, no np.add.at).
-Memory: the padded input (kept for the backward pass), the output, and one block of
-columns and of products (a few MB). A 1x1 convolution without padding uses the input
-itself (every stride-th row and column of it) as its columns. No copy is made for pooling.
+  * that view is copied, transposed, into a contiguous column matrix
+    cols (C*HH*WW, N*H_out*W_out), and the forward pass is ONE matrix product with the
+    filters (F, C*HH*WW) (one large GEMM is faster than one per image);
+  * the backward pass reuses the columns: dw = dout (F, N*H_out*W_out) times cols^T (one
+    GEMM), and dx = (filters^T times dout), whose HH*WW filter-offset slices are added back
+    into dx, each clipped to the rows and columns that are not padding (a loop over the
+    small filter window; no padded gradient is allocated, no np.add.at);
+  * the matrix products run on all cores (numpy's BLAS); the copies around them (padding,
+    columns, transposes, the adds into dx) are split by images over the same number of
+    threads, because numpy releases the GIL while it copies. With one core (or
+    OMP_NUM_THREADS=1) everything runs in the calling thread; the results are the same.
+When the columns of the whole batch would be large (over _BLOCK_BYTES), the images are
+taken in blocks whose columns stay in the processor's cache, and the backward pass builds
+each block's columns again instead of keeping them.
+Memory: the padded input and the columns (about HH*WW/stride^2 times the input), kept
+until the backward pass; in blocks, the padded input and one block of columns. A 1x1
+convolution with stride 1 and no padding uses the input itself as its columns (no copy).
+No copy is made for pooling.
 """
 
+import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -51,10 +57,52 @@ _POOL_PER_SHAPE = 6
 _POOL_MAX_BYTES = 1 << 30
 _POOL_MIN_BYTES = 1 << 18
 
-# Convolutions work on blocks of images whose columns take about this many bytes (they stay
-# in the cache), with at least this many columns per matrix product.
+# Columns of the whole batch up to this many bytes are built once and kept for the backward
+# pass; above it, images go in blocks of about _BLOCK_BYTES of columns, with at least
+# _MIN_GEMM_COLS columns per matrix product.
+_WHOLE_BATCH_BYTES = 1 << 40
 _BLOCK_BYTES = 1 << 20
 _MIN_GEMM_COLS = 2048
+# A stride-1 dx is computed as a convolution of dout when F <= this times C (else col2im).
+_DX_AS_CONV_MAX_F_OVER_C = 2
+
+
+def _copy_threads():
+    """Threads for the copies: the cores this process may use, at most the BLAS's thread
+    count when the environment sets one (OMP/OPENBLAS/MKL_NUM_THREADS), at most 8."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        n = os.cpu_count() or 1
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        v = os.environ.get(var, "")
+        if v.isdigit() and int(v) >= 1:
+            n = min(n, int(v))
+            break
+    return max(1, min(n, 8))
+
+
+_THREADS = _copy_threads()
+_EXECUTORS = {}
+_PARALLEL_MIN_BYTES = 1 << 17
+
+
+def _parallel(fn, n, nbytes):
+    """Run fn(lo, hi) over the ranges of [0, n) split into _THREADS contiguous chunks at once
+    (this thread takes the first), or fn(0, n) alone when there is one thread or the work
+    (nbytes) is small. fn must only write its own chunk's part of its outputs."""
+    t = min(_THREADS, n)
+    if t < 2 or nbytes < _PARALLEL_MIN_BYTES:
+        fn(0, n)
+        return
+    ex = _EXECUTORS.get(t)
+    if ex is None:
+        ex = _EXECUTORS[t] = ThreadPoolExecutor(max_workers=t - 1, thread_name_prefix="fast_layers")
+    bounds = [n * k // t for k in range(t + 1)]
+    futures = [ex.submit(fn, bounds[k], bounds[k + 1]) for k in range(1, t)]
+    fn(bounds[0], bounds[1])
+    for f in futures:
+        f.result()  # waits, and raises the worker's error here
 
 
 def _empty(shape, dtype):
@@ -113,13 +161,17 @@ def _pad(x, ph, pw=None):
     pw = ph if pw is None else pw
     N, C, H, W = x.shape
     xp = _empty((N, C, H + 2 * ph, W + 2 * pw), x.dtype)
-    if ph:
-        xp[:, :, :ph] = 0
-        xp[:, :, H + ph :] = 0
-    if pw:
-        xp[:, :, ph : H + ph, :pw] = 0
-        xp[:, :, ph : H + ph, W + pw :] = 0
-    xp[:, :, ph : H + ph, pw : W + pw] = x
+
+    def fill(lo, hi):
+        if ph:
+            xp[lo:hi, :, :ph] = 0
+            xp[lo:hi, :, H + ph :] = 0
+        if pw:
+            xp[lo:hi, :, ph : H + ph, :pw] = 0
+            xp[lo:hi, :, ph : H + ph, W + pw :] = 0
+        xp[lo:hi, :, ph : H + ph, pw : W + pw] = x[lo:hi]
+
+    _parallel(fill, N, xp.nbytes)
     return xp
 
 
@@ -132,38 +184,80 @@ def _clip(n_out, size, k, stride, pad):
 
 
 def _block_images(N, K, P, itemsize):
-    """Images per block: the block's columns (K, n*P) stay in the cache (about _BLOCK_BYTES),
-    with at least _MIN_GEMM_COLS columns so that each matrix product is still a large one."""
+    """Images per block: all N when the whole batch's columns (K, N*P) take at most
+    _WHOLE_BATCH_BYTES; else a block's columns take about _BLOCK_BYTES (they stay in the
+    cache), with at least _MIN_GEMM_COLS columns so that each product is still a large one."""
+    if K * N * P * itemsize <= _WHOLE_BATCH_BYTES:
+        return N
     n = max(_BLOCK_BYTES // (K * P * itemsize), -(-_MIN_GEMM_COLS // P), 1)
     return int(min(N, n))
 
 
 def _im2col(xp, HH, WW, stride, Ho, Wo):
-    """Columns of a block of images xp (n, C, Hp, Wp): (C*HH*WW, n*Ho*Wo), in a reused buffer;
+    """Columns of images xp (n, C, Hp, Wp): (C*HH*WW, n*Ho*Wo), in a reused buffer;
     element [(c, i, j), (n, y, x)] is xp[n, c, y*stride + i, x*stride + j]."""
     n, C = xp.shape[:2]
     cols = _empty((C, HH, WW, n, Ho, Wo), xp.dtype)
-    cols[...] = _window_view(xp, HH, WW, stride, Ho, Wo).transpose(1, 2, 3, 0, 4, 5)
+    view = _window_view(xp, HH, WW, stride, Ho, Wo).transpose(1, 2, 3, 0, 4, 5)
+
+    def copy(lo, hi):
+        cols[:, :, :, lo:hi] = view[:, :, :, lo:hi]
+
+    _parallel(copy, n, cols.nbytes)
     return cols.reshape(C * HH * WW, n * Ho * Wo)
 
 
-def _conv_blocks(xp, w2, bias, HH, WW, stride, Ho, Wo, out):
-    """out (N, F, Ho*Wo) = the convolution of the padded input xp (N, C, Hp, Wp) with the
-    filters w2 (F, C*HH*WW) (plus bias (F,) unless None), one block of images at a time."""
-    N, C = xp.shape[:2]
-    F, K = w2.shape
-    P = Ho * Wo
-    nb = _block_images(N, K, P, xp.dtype.itemsize)
-    for n0 in range(0, N, nb):
-        n = min(nb, N - n0)
-        cb = _im2col(xp[n0 : n0 + n], HH, WW, stride, Ho, Wo)  # (K, n*P)
-        ob = np.matmul(w2, cb, out=_empty((F, n * P), xp.dtype))  # one GEMM (F,K)x(K,n*P)
-        ob = ob.reshape(F, n, P).transpose(1, 0, 2)
+def _to_images(prod, out, bias=None):
+    """out (n, F, P) = prod (F, n*P) with its image and filter axes swapped (plus bias (F,))."""
+    n, F, P = out.shape
+    p3 = prod.reshape(F, n, P).transpose(1, 0, 2)
+
+    def copy(lo, hi):
         if bias is None:
-            out[n0 : n0 + n] = ob
+            out[lo:hi] = p3[lo:hi]
         else:
-            np.add(ob, bias[:, None], out=out[n0 : n0 + n])
+            np.add(p3[lo:hi], bias[:, None], out=out[lo:hi])
+
+    _parallel(copy, n, out.nbytes)
     return out
+
+
+def _to_rows(d, dtype):
+    """d (n, F, P) as (F, n*P) (the layout of the products), in a reused buffer."""
+    n, F, P = d.shape
+    d2 = _empty((F, n, P), dtype)
+
+    def copy(lo, hi):
+        d2[:, lo:hi] = d[lo:hi].transpose(1, 0, 2)
+
+    _parallel(copy, n, d2.nbytes)
+    return d2.reshape(F, n * P)
+
+
+def _col2im(dc, dx, HH, WW, stride, pad):
+    """dx (n, C, H, W) = the column gradients dc (C*HH*WW, n*Ho*Wo) added back to the input
+    positions they were copied from: dx[n, c, y*s + i - pad, x*s + j - pad] += dc[c, i, j, n, y, x],
+    offset by offset, each clipped to the outputs whose input position is not padding."""
+    n, C, H, W = dx.shape
+    Ho, Wo = _conv_out_size(H, W, HH, WW, stride, pad)
+    dc = dc.reshape(C, HH, WW, n, Ho, Wo)
+    clips = [(i, j, _clip(Ho, H, i, stride, pad), _clip(Wo, W, j, stride, pad)) for i in range(HH) for j in range(WW)]
+    clips = [c for c in clips if c[2][1] > c[2][0] and c[3][1] > c[3][0]]  # else this offset reads only padding
+    dxt = dx.transpose(1, 0, 2, 3)  # (C, n, H, W) view, written in place
+
+    def add(lo, hi):
+        part = dxt[:, lo:hi]
+        part[...] = 0
+        for i, j, (ylo, yhi, y0), (xlo, xhi, x0) in clips:
+            part[
+                :,
+                :,
+                y0 : y0 + (yhi - ylo - 1) * stride + 1 : stride,
+                x0 : x0 + (xhi - xlo - 1) * stride + 1 : stride,
+            ] += dc[:, i, j, lo:hi, ylo:yhi, xlo:xhi]
+
+    _parallel(add, n, dc.nbytes)
+    return dx
 
 
 def conv_forward_fast(x, w, b, conv_param):
@@ -179,14 +273,15 @@ def conv_forward_fast(x, w, b, conv_param):
     Returns a tuple of:
     - out: Output data, of shape (N, F, H', W') with H' = 1 + (H + 2*pad - HH) // stride and
       W' = 1 + (W + 2*pad - WW) // stride, in x's dtype (float32 stays float32)
-    - cache: (x, w, b, conv_param, xp) for conv_backward_fast (xp: the padded input; for a
-      1x1 filter without padding, ("1x1", the input's every stride-th row and column))
+    - cache: (x, w, b, conv_param, xp, cols) for conv_backward_fast (xp: the padded input;
+      cols: the columns (C*HH*WW, N*H'*W'), or None when they were built in blocks or when
+      the filter is 1x1 with stride 1 and no padding)
 
-    Works on blocks of images small enough that their columns stay in the cache: for each
-    block, the columns (C*HH*WW, n*H'*W') are copied from the strided window view, one
-    GEMM with the filters (F, C*HH*WW) gives the block's outputs, which are transposed
-    into out. Allocates the padded input (N, C, H+2*pad, W+2*pad) when pad > 0 (kept in
-    the cache), the output, and one block of columns and of products (reused blocks).
+    The columns are copied from the strided window view of the padded input, and one GEMM
+    with the filters (F, C*HH*WW) gives every output, which is transposed into out.
+    Allocates the padded input (N, C, H+2*pad, W+2*pad) when pad > 0, the columns and the
+    output (reused buffers), all kept in the cache; in blocks of images (columns over
+    _WHOLE_BATCH_BYTES), one block of columns and of products instead of all of them.
     A 1x1 filter with stride 1 and no padding needs no columns: the input, reshaped (a
     view), is multiplied image by image.
     """
@@ -204,17 +299,24 @@ def conv_forward_fast(x, w, b, conv_param):
     w2 = w.reshape(F, K).astype(dtype, copy=False)
     bias = b.astype(dtype, copy=False)
 
-    if HH == 1 and WW == 1 and pad == 0:
-        # a 1x1 convolution is a matrix product per image: the input (every stride-th row and
-        # column of it) is the column matrix
-        xs = x if stride == 1 else np.ascontiguousarray(x[:, :, ::stride, ::stride])  # (N, C, H', W')
-        out = np.matmul(w2, xs.reshape(N, C, P), out=_empty((N, F, P), dtype))  # (N, F, P): N GEMMs (F,C)x(C,P)
+    if HH == 1 and WW == 1 and stride == 1 and pad == 0:
+        # a 1x1 convolution is a matrix product per image: x itself (reshaped) is the column matrix
+        out = np.matmul(w2, x.reshape(N, C, P))  # (N, F, P): N GEMMs (F,C)x(C,P)
         out += bias[:, None]
-        return out.reshape(N, F, Ho, Wo), (x, w, b, conv_param, ("1x1", xs))
+        return out.reshape(N, F, Ho, Wo), (x, w, b, conv_param, None, None)
 
     xp = _pad(x, pad) if pad else x
-    out = _conv_blocks(xp, w2, bias, HH, WW, stride, Ho, Wo, _empty((N, F, P), dtype))
-    return out.reshape(N, F, Ho, Wo), (x, w, b, conv_param, xp)
+    out = _empty((N, F, P), dtype)
+    nb = _block_images(N, K, P, dtype.itemsize)
+    cols = None
+    for n0 in range(0, N, nb):
+        n = min(nb, N - n0)
+        cb = _im2col(xp[n0 : n0 + n], HH, WW, stride, Ho, Wo)  # (K, n*P)
+        prod = np.matmul(w2, cb, out=_empty((F, n * P), dtype))  # one GEMM (F,K)x(K,n*P)
+        _to_images(prod, out[n0 : n0 + n], bias)
+        if nb == N:
+            cols = cb  # the whole batch's columns: kept for the backward pass
+    return out.reshape(N, F, Ho, Wo), (x, w, b, conv_param, xp, cols)
 
 
 def conv_backward_fast(dout, cache, need_dx=True):
@@ -232,17 +334,14 @@ def conv_backward_fast(dout, cache, need_dx=True):
     - dw: Gradient with respect to w, of shape (F, C, HH, WW)
     - db: Gradient with respect to b, of shape (F,)
 
-    Works on the forward pass's blocks of images: the block's columns are built again from
-    the padded input (cheaper than keeping all of them: a copy that stays in the cache),
-    dw gets one GEMM (F, n*H'*W') x (n*H'*W', C*HH*WW) per block, and with dx the block's
-    column gradients (C*HH*WW, n*H'*W') (one GEMM) are added back into dx offset by offset,
-    each clipped to the positions that are not padding. With stride 1, when F*H*W is at most
-    2*C*H'*W', dx is instead the convolution of dout, padded by HH-1-pad rows and WW-1-pad
-    columns, with the filters flipped and their F and C axes swapped (the forward pass's
-    blocks of columns and GEMMs; no column gradients to add back). Allocates dx and one
-    block of each.
+    dout is transposed to (F, N*H'*W'); dw is one GEMM with the forward pass's columns
+    (F, N*H'*W') x (N*H'*W', C*HH*WW), and with dx the column gradients (C*HH*WW, N*H'*W')
+    (one GEMM) are added back into dx offset by offset. In blocks of images, each block's
+    columns are built again from the padded input (a copy that stays in the cache) and
+    each block gets its GEMMs. Allocates dout transposed, the column gradients (the size of
+    the forward's columns, or of one block's) and dx.
     """
-    x, w, b, conv_param, xp = cache
+    x, w, b, conv_param, xp, cols = cache
     N, C, H, W = x.shape
     F, _, HH, WW = w.shape
     stride, pad = conv_param.get("stride", 1), conv_param.get("pad", 0)
@@ -252,61 +351,43 @@ def conv_backward_fast(dout, cache, need_dx=True):
     K, P = C * HH * WW, Ho * Wo
     w2 = w.reshape(F, K).astype(dtype, copy=False)
     dout = dout.astype(dtype, copy=False).reshape(N, F, P)
-    db = dout.sum(axis=(0, 2)).astype(b.dtype, copy=False)
-    if isinstance(xp, tuple):  # the 1x1 path of the forward pass: xp is ("1x1", input rows and columns used)
-        x3 = xp[1].reshape(N, C, P)
+    if xp is None:  # the 1x1 path of the forward pass
+        db = dout.sum(axis=(0, 2)).astype(b.dtype, copy=False)
+        x3 = x.reshape(N, C, P)
         dw = np.matmul(dout, x3.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape).astype(w.dtype, copy=False)
-        if not need_dx:
-            return None, dw, db
-        if stride == 1:
-            return np.matmul(w2.T, dout, out=_empty((N, C, P), dtype)).reshape(N, C, H, W), dw, db
-        dx = _empty((N, C, H, W), dtype)
-        dx[...] = 0
-        dxs = np.matmul(w2.T, dout, out=_empty((N, C, P), dtype))  # N GEMMs (C,F)x(F,P)
-        dx[:, :, ::stride, ::stride] = dxs.reshape(N, C, Ho, Wo)
+        dx = np.matmul(w2.T, dout).reshape(N, C, H, W) if need_dx else None
         return dx, dw, db
 
-    # dx as a convolution of dout (padded by HH-1-pad, WW-1-pad) with the filters flipped and
-    # their F and C axes swapped: no column gradients to add back; chosen (stride 1 only)
-    # when its columns (F*HH*WW, N*H*W) are not much larger than the column gradients
-    full = need_dx and stride == 1 and pad < min(HH, WW) and F * H * W <= 2 * C * P
-    nb = _block_images(N, K, P, dtype.itemsize)
-    dw2 = np.zeros((F, K), dtype)
-    if need_dx and not full:
-        dx = _empty((N, C, H, W), dtype)
-        # for each filter offset: the output rows/columns that land inside the input, and where
-        clips = [
-            (i, j, _clip(Ho, H, i, stride, pad), _clip(Wo, W, j, stride, pad)) for i in range(HH) for j in range(WW)
-        ]
-        clips = [c for c in clips if c[2][1] > c[2][0] and c[3][1] > c[3][0]]  # else only padding
+    dx = _empty((N, C, H, W), dtype) if need_dx else None
+    # with stride 1, dx is also the convolution of dout (padded by HH-1-pad rows, WW-1-pad
+    # columns) with the filters flipped and their F and C axes swapped: its columns are built
+    # like the forward pass's (a copy), which is cheaper than adding the column gradients
+    # back offset by offset; chosen when those columns are not much larger than the column
+    # gradients (F not much larger than C)
+    as_conv = need_dx and stride == 1 and pad < min(HH, WW) and F <= _DX_AS_CONV_MAX_F_OVER_C * C
+    if as_conv:
+        dp = _pad(dout.reshape(N, F, Ho, Wo), HH - 1 - pad, WW - 1 - pad)
+        wf = np.ascontiguousarray(w2.reshape(F, C, HH, WW).transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+        wf = wf.reshape(C, F * HH * WW)
+        dx3 = dx.reshape(N, C, H * W)
+    nb = N if cols is not None else _block_images(N, K, P, dtype.itemsize)
+    dw2 = db2 = None
     for n0 in range(0, N, nb):
         n = min(nb, N - n0)
-        db2 = _empty((F, n, P), dtype)
-        db2[...] = dout[n0 : n0 + n].transpose(1, 0, 2)
-        db2 = db2.reshape(F, n * P)
-        cb = _im2col(xp[n0 : n0 + n], HH, WW, stride, Ho, Wo)  # (K, n*P), as in the forward pass
-        dw2 += np.matmul(db2, cb.T, out=_empty((F, K), dtype))  # one GEMM (F,n*P)x(n*P,K)
-        if not need_dx or full:
-            continue
-        dc = np.matmul(w2.T, db2, out=_empty((K, n * P), dtype))  # one GEMM (K,F)x(F,n*P)
-        dc = dc.reshape(C, HH, WW, n, Ho, Wo)
-        # col2im: dx[n, c, y*s + i - pad, x*s + j - pad] += dc[c, i, j, n, y, x]
-        dxt = dx[n0 : n0 + n].transpose(1, 0, 2, 3)  # (C, n, H, W) view, written in place
-        dxt[...] = 0
-        for i, j, (ylo, yhi, y0), (xlo, xhi, x0) in clips:
-            dxt[
-                :,
-                :,
-                y0 : y0 + (yhi - ylo - 1) * stride + 1 : stride,
-                x0 : x0 + (xhi - xlo - 1) * stride + 1 : stride,
-            ] += dc[:, i, j, :, ylo:yhi, xlo:xhi]
-    if full:
-        dp = _pad(dout.reshape(N, F, Ho, Wo), HH - 1 - pad, WW - 1 - pad)
-        wf = np.ascontiguousarray(w2.reshape(F, C, HH, WW).transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])  # (C, F, HH, WW)
-        dx = _conv_blocks(dp, wf.reshape(C, F * HH * WW), None, HH, WW, 1, H, W, _empty((N, C, H * W), dtype))
-        dx = dx.reshape(N, C, H, W)
+        d2 = _to_rows(dout[n0 : n0 + n], dtype)  # (F, n*P)
+        cb = cols if cols is not None else _im2col(xp[n0 : n0 + n], HH, WW, stride, Ho, Wo)  # (K, n*P)
+        g = np.matmul(d2, cb.T, out=_empty((F, K), dtype))  # one GEMM (F,n*P)x(n*P,K)
+        dw2 = dw2 + g if n0 else g.copy()
+        db2 = db2 + d2.sum(axis=1) if n0 else d2.sum(axis=1)  # rows of d2: contiguous sums
+        if as_conv:
+            cd = _im2col(dp[n0 : n0 + n], HH, WW, 1, H, W)  # (F*HH*WW, n*H*W)
+            prod = np.matmul(wf, cd, out=_empty((C, n * H * W), dtype))  # one GEMM (C,F*HH*WW)x(F*HH*WW,n*H*W)
+            _to_images(prod, dx3[n0 : n0 + n])
+        elif need_dx:
+            dc = np.matmul(w2.T, d2, out=_empty((K, n * P), dtype))  # one GEMM (K,F)x(F,n*P)
+            _col2im(dc, dx[n0 : n0 + n], HH, WW, stride, pad)
     dw = dw2.reshape(w.shape).astype(w.dtype, copy=False)
-    return (dx if need_dx else None), dw, db
+    return dx, dw, db2.astype(b.dtype, copy=False)
 
 
 # Names used by older versions of the course's notebooks.
