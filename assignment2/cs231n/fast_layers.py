@@ -16,22 +16,22 @@ How the convolution works (im2col without Python loops over images or positions)
     GEMM), and dx = (filters^T times dout), whose HH*WW filter-offset slices are added back
     into dx, each clipped to the rows and columns that are not padding (a loop over the
     small filter window; no padded gradient is allocated, no np.add.at);
-  * the matrix products run on all cores (numpy's BLAS); the copies around them (padding,
-    columns, transposes, the adds into dx) are split by images over the same number of
-    threads, because numpy releases the GIL while it copies. With one core (or
-    OMP_NUM_THREADS=1) everything runs in the calling thread; the results are the same.
-When the columns of the whole batch would be large (over _BLOCK_BYTES), the images are
-taken in blocks whose columns stay in the processor's cache, and the backward pass builds
-each block's columns again instead of keeping them.
+  * with stride 1, when F is at most 2*C, dx is instead the convolution of dout (padded by
+    HH-1-pad rows and WW-1-pad columns) with the filters flipped and their F and C axes
+    swapped: its columns are one copy, cheaper than adding HH*WW slices back.
+The copies run in the calling thread, the matrix products on numpy's BLAS threads (copies
+split over threads were measured slower: the BLAS's worker threads keep spinning on the
+other cores for a while after each product).
+When the columns of the whole batch would be very large (over _WHOLE_BATCH_BYTES), the
+images are taken in blocks and the backward pass builds each block's columns again instead
+of keeping them (a bound on memory, not a speed-up).
 Memory: the padded input and the columns (about HH*WW/stride^2 times the input), kept
-until the backward pass; in blocks, the padded input and one block of columns. A 1x1
-convolution with stride 1 and no padding uses the input itself as its columns (no copy).
+until the backward pass. A 1x1 convolution without padding needs no columns: the input
+(every stride-th row and column of it) is multiplied image by image.
 No copy is made for pooling.
 """
 
-import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -58,51 +58,13 @@ _POOL_MAX_BYTES = 1 << 30
 _POOL_MIN_BYTES = 1 << 18
 
 # Columns of the whole batch up to this many bytes are built once and kept for the backward
-# pass; above it, images go in blocks of about _BLOCK_BYTES of columns, with at least
-# _MIN_GEMM_COLS columns per matrix product.
-_WHOLE_BATCH_BYTES = 1 << 40
-_BLOCK_BYTES = 1 << 20
+# pass (fastest, measured with 2 BLAS threads); above it, images go in blocks of about
+# _BLOCK_BYTES of columns, with at least _MIN_GEMM_COLS columns per matrix product.
+_WHOLE_BATCH_BYTES = 1 << 30
+_BLOCK_BYTES = 1 << 26
 _MIN_GEMM_COLS = 2048
 # A stride-1 dx is computed as a convolution of dout when F <= this times C (else col2im).
 _DX_AS_CONV_MAX_F_OVER_C = 2
-
-
-def _copy_threads():
-    """Threads for the copies: the cores this process may use, at most the BLAS's thread
-    count when the environment sets one (OMP/OPENBLAS/MKL_NUM_THREADS), at most 8."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        n = os.cpu_count() or 1
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        v = os.environ.get(var, "")
-        if v.isdigit() and int(v) >= 1:
-            n = min(n, int(v))
-            break
-    return max(1, min(n, 8))
-
-
-_THREADS = _copy_threads()
-_EXECUTORS = {}
-_PARALLEL_MIN_BYTES = 1 << 17
-
-
-def _parallel(fn, n, nbytes):
-    """Run fn(lo, hi) over the ranges of [0, n) split into _THREADS contiguous chunks at once
-    (this thread takes the first), or fn(0, n) alone when there is one thread or the work
-    (nbytes) is small. fn must only write its own chunk's part of its outputs."""
-    t = min(_THREADS, n)
-    if t < 2 or nbytes < _PARALLEL_MIN_BYTES:
-        fn(0, n)
-        return
-    ex = _EXECUTORS.get(t)
-    if ex is None:
-        ex = _EXECUTORS[t] = ThreadPoolExecutor(max_workers=t - 1, thread_name_prefix="fast_layers")
-    bounds = [n * k // t for k in range(t + 1)]
-    futures = [ex.submit(fn, bounds[k], bounds[k + 1]) for k in range(1, t)]
-    fn(bounds[0], bounds[1])
-    for f in futures:
-        f.result()  # waits, and raises the worker's error here
 
 
 def _empty(shape, dtype):
@@ -161,17 +123,13 @@ def _pad(x, ph, pw=None):
     pw = ph if pw is None else pw
     N, C, H, W = x.shape
     xp = _empty((N, C, H + 2 * ph, W + 2 * pw), x.dtype)
-
-    def fill(lo, hi):
-        if ph:
-            xp[lo:hi, :, :ph] = 0
-            xp[lo:hi, :, H + ph :] = 0
-        if pw:
-            xp[lo:hi, :, ph : H + ph, :pw] = 0
-            xp[lo:hi, :, ph : H + ph, W + pw :] = 0
-        xp[lo:hi, :, ph : H + ph, pw : W + pw] = x[lo:hi]
-
-    _parallel(fill, N, xp.nbytes)
+    if ph:
+        xp[:, :, :ph] = 0
+        xp[:, :, H + ph :] = 0
+    if pw:
+        xp[:, :, ph : H + ph, :pw] = 0
+        xp[:, :, ph : H + ph, W + pw :] = 0
+    xp[:, :, ph : H + ph, pw : W + pw] = x
     return xp
 
 
@@ -198,12 +156,7 @@ def _im2col(xp, HH, WW, stride, Ho, Wo):
     element [(c, i, j), (n, y, x)] is xp[n, c, y*stride + i, x*stride + j]."""
     n, C = xp.shape[:2]
     cols = _empty((C, HH, WW, n, Ho, Wo), xp.dtype)
-    view = _window_view(xp, HH, WW, stride, Ho, Wo).transpose(1, 2, 3, 0, 4, 5)
-
-    def copy(lo, hi):
-        cols[:, :, :, lo:hi] = view[:, :, :, lo:hi]
-
-    _parallel(copy, n, cols.nbytes)
+    cols[...] = _window_view(xp, HH, WW, stride, Ho, Wo).transpose(1, 2, 3, 0, 4, 5)
     return cols.reshape(C * HH * WW, n * Ho * Wo)
 
 
@@ -211,14 +164,10 @@ def _to_images(prod, out, bias=None):
     """out (n, F, P) = prod (F, n*P) with its image and filter axes swapped (plus bias (F,))."""
     n, F, P = out.shape
     p3 = prod.reshape(F, n, P).transpose(1, 0, 2)
-
-    def copy(lo, hi):
-        if bias is None:
-            out[lo:hi] = p3[lo:hi]
-        else:
-            np.add(p3[lo:hi], bias[:, None], out=out[lo:hi])
-
-    _parallel(copy, n, out.nbytes)
+    if bias is None:
+        out[...] = p3
+    else:
+        np.add(p3, bias[:, None], out=out)
     return out
 
 
@@ -226,11 +175,7 @@ def _to_rows(d, dtype):
     """d (n, F, P) as (F, n*P) (the layout of the products), in a reused buffer."""
     n, F, P = d.shape
     d2 = _empty((F, n, P), dtype)
-
-    def copy(lo, hi):
-        d2[:, lo:hi] = d[lo:hi].transpose(1, 0, 2)
-
-    _parallel(copy, n, d2.nbytes)
+    d2[...] = d.transpose(1, 0, 2)
     return d2.reshape(F, n * P)
 
 
@@ -244,19 +189,14 @@ def _col2im(dc, dx, HH, WW, stride, pad):
     clips = [(i, j, _clip(Ho, H, i, stride, pad), _clip(Wo, W, j, stride, pad)) for i in range(HH) for j in range(WW)]
     clips = [c for c in clips if c[2][1] > c[2][0] and c[3][1] > c[3][0]]  # else this offset reads only padding
     dxt = dx.transpose(1, 0, 2, 3)  # (C, n, H, W) view, written in place
-
-    def add(lo, hi):
-        part = dxt[:, lo:hi]
-        part[...] = 0
-        for i, j, (ylo, yhi, y0), (xlo, xhi, x0) in clips:
-            part[
-                :,
-                :,
-                y0 : y0 + (yhi - ylo - 1) * stride + 1 : stride,
-                x0 : x0 + (xhi - xlo - 1) * stride + 1 : stride,
-            ] += dc[:, i, j, lo:hi, ylo:yhi, xlo:xhi]
-
-    _parallel(add, n, dc.nbytes)
+    dxt[...] = 0
+    for i, j, (ylo, yhi, y0), (xlo, xhi, x0) in clips:
+        dxt[
+            :,
+            :,
+            y0 : y0 + (yhi - ylo - 1) * stride + 1 : stride,
+            x0 : x0 + (xhi - xlo - 1) * stride + 1 : stride,
+        ] += dc[:, i, j, :, ylo:yhi, xlo:xhi]
     return dx
 
 
@@ -273,17 +213,17 @@ def conv_forward_fast(x, w, b, conv_param):
     Returns a tuple of:
     - out: Output data, of shape (N, F, H', W') with H' = 1 + (H + 2*pad - HH) // stride and
       W' = 1 + (W + 2*pad - WW) // stride, in x's dtype (float32 stays float32)
-    - cache: (x, w, b, conv_param, xp, cols) for conv_backward_fast (xp: the padded input;
-      cols: the columns (C*HH*WW, N*H'*W'), or None when they were built in blocks or when
-      the filter is 1x1 with stride 1 and no padding)
+    - cache: (x, w, b, conv_param, xp, cols) for conv_backward_fast (xp: the padded input,
+      or ("1x1", the input's rows and columns used) for a 1x1 filter without padding; cols:
+      the columns (C*HH*WW, N*H'*W'), or None when they were built in blocks or not at all)
 
     The columns are copied from the strided window view of the padded input, and one GEMM
     with the filters (F, C*HH*WW) gives every output, which is transposed into out.
     Allocates the padded input (N, C, H+2*pad, W+2*pad) when pad > 0, the columns and the
     output (reused buffers), all kept in the cache; in blocks of images (columns over
     _WHOLE_BATCH_BYTES), one block of columns and of products instead of all of them.
-    A 1x1 filter with stride 1 and no padding needs no columns: the input, reshaped (a
-    view), is multiplied image by image.
+    A 1x1 filter without padding needs no columns: the input (with stride s, its every s-th
+    row and column, one copy) is multiplied image by image.
     """
     x = np.asarray(x)
     assert x.ndim == 4 and w.ndim == 4, f"need x (N, C, H, W) and w (F, C, HH, WW), got {x.shape} and {w.shape}"
@@ -299,11 +239,13 @@ def conv_forward_fast(x, w, b, conv_param):
     w2 = w.reshape(F, K).astype(dtype, copy=False)
     bias = b.astype(dtype, copy=False)
 
-    if HH == 1 and WW == 1 and stride == 1 and pad == 0:
-        # a 1x1 convolution is a matrix product per image: x itself (reshaped) is the column matrix
-        out = np.matmul(w2, x.reshape(N, C, P))  # (N, F, P): N GEMMs (F,C)x(C,P)
+    if HH == 1 and WW == 1 and pad == 0:
+        # a 1x1 convolution is a matrix product per image: the input (every stride-th row and
+        # column of it) is the column matrix
+        xs = x if stride == 1 else np.ascontiguousarray(x[:, :, ::stride, ::stride])  # (N, C, H', W')
+        out = np.matmul(w2, xs.reshape(N, C, P), out=_empty((N, F, P), dtype))  # (N, F, P): N GEMMs (F,C)x(C,P)
         out += bias[:, None]
-        return out.reshape(N, F, Ho, Wo), (x, w, b, conv_param, None, None)
+        return out.reshape(N, F, Ho, Wo), (x, w, b, conv_param, ("1x1", xs), None)
 
     xp = _pad(x, pad) if pad else x
     out = _empty((N, F, P), dtype)
@@ -336,10 +278,14 @@ def conv_backward_fast(dout, cache, need_dx=True):
 
     dout is transposed to (F, N*H'*W'); dw is one GEMM with the forward pass's columns
     (F, N*H'*W') x (N*H'*W', C*HH*WW), and with dx the column gradients (C*HH*WW, N*H'*W')
-    (one GEMM) are added back into dx offset by offset. In blocks of images, each block's
-    columns are built again from the padded input (a copy that stays in the cache) and
-    each block gets its GEMMs. Allocates dout transposed, the column gradients (the size of
-    the forward's columns, or of one block's) and dx.
+    (one GEMM) are added back into dx offset by offset, each clipped to the positions that
+    are not padding. With stride 1 and F <= 2*C, dx is instead the convolution of dout,
+    padded by HH-1-pad rows and WW-1-pad columns, with the filters flipped and their F and
+    C axes swapped (columns copied from a window view, one GEMM; no slices to add back).
+    In blocks of images, each block's columns are built again from the padded input and
+    each block gets its GEMMs. Allocates dout transposed, the column gradients (or the
+    padded dout and its columns; the size of the forward's columns, or of one block's)
+    and dx.
     """
     x, w, b, conv_param, xp, cols = cache
     N, C, H, W = x.shape
@@ -351,11 +297,18 @@ def conv_backward_fast(dout, cache, need_dx=True):
     K, P = C * HH * WW, Ho * Wo
     w2 = w.reshape(F, K).astype(dtype, copy=False)
     dout = dout.astype(dtype, copy=False).reshape(N, F, P)
-    if xp is None:  # the 1x1 path of the forward pass
+    if isinstance(xp, tuple):  # the 1x1 path of the forward pass: ("1x1", the input's rows and columns used)
         db = dout.sum(axis=(0, 2)).astype(b.dtype, copy=False)
-        x3 = x.reshape(N, C, P)
+        x3 = xp[1].reshape(N, C, P)
         dw = np.matmul(dout, x3.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape).astype(w.dtype, copy=False)
-        dx = np.matmul(w2.T, dout).reshape(N, C, H, W) if need_dx else None
+        if not need_dx:
+            return None, dw, db
+        dxs = np.matmul(w2.T, dout, out=_empty((N, C, P), dtype))  # N GEMMs (C,F)x(F,P)
+        if stride == 1:
+            return dxs.reshape(N, C, H, W), dw, db
+        dx = _empty((N, C, H, W), dtype)
+        dx[...] = 0
+        dx[:, :, ::stride, ::stride] = dxs.reshape(N, C, Ho, Wo)
         return dx, dw, db
 
     dx = _empty((N, C, H, W), dtype) if need_dx else None

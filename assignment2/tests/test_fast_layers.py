@@ -91,39 +91,6 @@ def test_conv_fast_blocks_of_images(monkeypatch, stride, pad, k):
     assert rel_error(dw3, grads1[1]) < 1e-12 and rel_error(db3, grads1[2]) < 1e-12
 
 
-@pytest.mark.parametrize("threads", [2, 3])
-@pytest.mark.parametrize("blocks", [False, True])
-@pytest.mark.parametrize("stride,pad,k", [(1, 1, 3), (2, 1, 3), (1, 3, 7), (2, 0, 1), (2, 0, 3)])
-def test_conv_fast_copies_in_threads(monkeypatch, threads, blocks, stride, pad, k):
-    """Copies split over several threads (numpy releases the GIL) give exactly the numbers of one thread."""
-    import cs231n.fast_layers as fl
-
-    rng = np.random.default_rng(4)
-    x = rng.standard_normal((7, 3, 9, 9))
-    w = rng.standard_normal((4, 3, k, k))
-    b = rng.standard_normal(4)
-    cp = {"stride": stride, "pad": pad}
-    monkeypatch.setattr(fl, "_THREADS", 1)
-    out1, cache1 = conv_forward_fast(x, w, b, cp)
-    dout = rng.standard_normal(out1.shape)
-    grads1 = conv_backward_fast(dout, cache1)
-    monkeypatch.setattr(fl, "_THREADS", threads)
-    monkeypatch.setattr(fl, "_PARALLEL_MIN_BYTES", 0)
-    if blocks:
-        monkeypatch.setattr(fl, "_WHOLE_BATCH_BYTES", 0)
-        monkeypatch.setattr(fl, "_BLOCK_BYTES", 1)
-        monkeypatch.setattr(fl, "_MIN_GEMM_COLS", 3 * out1.shape[2] * out1.shape[3])  # blocks of 3 images
-    out2, cache2 = conv_forward_fast(x, w, b, cp)
-    grads2 = conv_backward_fast(dout, cache2)
-    assert (cache2[5] is None) == blocks
-    if not blocks:  # the same products on the same columns: bit for bit
-        assert np.array_equal(out1, out2)
-        assert all(np.array_equal(g1, g2) for g1, g2 in zip(grads1, grads2))
-    assert rel_error(out2, reference_conv(x, w, b, stride, pad)) < 1e-10
-    for g1, g2 in zip(grads1, grads2):
-        assert rel_error(g1, g2) < 1e-12
-
-
 @pytest.mark.parametrize("as_conv", [0, 100])
 @pytest.mark.parametrize(
     "C,F,HH,WW,pad", [(3, 4, 3, 3, 1), (2, 5, 3, 5, 2), (4, 3, 5, 3, 0), (3, 3, 7, 7, 3), (2, 2, 3, 3, 2)]
@@ -144,18 +111,6 @@ def test_conv_fast_stride1_dx_as_convolution_or_col2im(monkeypatch, as_conv, C, 
     dw_num = num_grad(lambda v: reference_conv(x, v, b, 1, pad), w, dout, h=1.0)
     assert rel_error(dx, dx_num) < 1e-10 and rel_error(dw, dw_num) < 1e-10
     assert rel_error(db, dout.sum(axis=(0, 2, 3))) < 1e-12
-
-
-def test_conv_fast_threads_follow_the_environment(monkeypatch):
-    """A BLAS thread count set in the environment caps the copy threads (1: all in the caller)."""
-    import cs231n.fast_layers as fl
-
-    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
-    assert fl._copy_threads() == 1
-    monkeypatch.delenv("OPENBLAS_NUM_THREADS")
-    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    monkeypatch.delenv("MKL_NUM_THREADS", raising=False)
-    assert 1 <= fl._copy_threads() <= 8
 
 
 def test_conv_fast_repeated_calls_do_not_share_memory():
