@@ -210,8 +210,30 @@ def p_sample_step(model, x_t, t, schedule, z, labels=None, guidance=0.0):
     ### END SOLUTION
 
 
+class ClippedX0(nn.Module):
+    """A noise predictor whose implied clean image is clipped to [-1, 1] (given code).
+
+    The model's eps on x_t implies x0_hat = (x_t - sqrt(1 - alpha_bar_t) eps) / sqrt(alpha_bar_t);
+    this returns the eps of clamp(x0_hat, -1, 1) instead, so that p_sample_step's mean becomes the
+    posterior mean given the clipped x0_hat ("clip_denoised", as in Ho et al.'s own sampler).
+    """
+
+    def __init__(self, model, schedule):
+        super().__init__()
+        self.model, self.schedule = model, schedule
+
+    def forward(self, x_t, t, labels=None):
+        eps = self.model(x_t, t, labels)
+        ab = _at(self.schedule["sqrt_alpha_bars"], t, x_t)
+        s = _at(self.schedule["sqrt_one_minus_alpha_bars"], t, x_t)
+        x0 = ((x_t - s * eps) / ab).clamp(-1, 1)
+        return (x_t - ab * x0) / s
+
+
 @torch.no_grad()
-def sample(model, schedule, num, labels=None, guidance=0.0, seed=0, keep_every=None, batch_size=500):
+def sample(
+    model, schedule, num, labels=None, guidance=0.0, seed=0, keep_every=None, batch_size=500, clip_denoised=False
+):
     """Generate images by ancestral sampling from pure noise (given code).
 
     Inputs:
@@ -219,6 +241,7 @@ def sample(model, schedule, num, labels=None, guidance=0.0, seed=0, keep_every=N
     - labels: None (unconditional) or an integer tensor/array (num,) of digits to ask for
     - guidance: classifier-free guidance weight w
     - seed: seeds the noise; keep_every: also return the chain every this many steps
+    - clip_denoised: clip each prediction's implied clean image to [-1, 1] (ClippedX0)
     Returns images (num, 1, 28, 28) in [-1, 1] (clamped), and when keep_every is set a list of
     (t, images of the first batch) along the reverse chain as well.
     """
@@ -226,6 +249,7 @@ def sample(model, schedule, num, labels=None, guidance=0.0, seed=0, keep_every=N
     gen = torch.Generator().manual_seed(seed)
     was_training = model.training
     model.eval()
+    net = ClippedX0(model, schedule) if clip_denoised else model
     out, chain = [], []
     for i in range(0, num, batch_size):
         n = min(batch_size, num - i)
@@ -234,7 +258,7 @@ def sample(model, schedule, num, labels=None, guidance=0.0, seed=0, keep_every=N
         for t in reversed(range(T)):
             if keep_every and i == 0 and (t + 1) % keep_every == 0:
                 chain.append((t + 1, x.clone()))
-            x = p_sample_step(model, x, t, schedule, torch.randn(x.shape, generator=gen), lab, guidance)
+            x = p_sample_step(net, x, t, schedule, torch.randn(x.shape, generator=gen), lab, guidance)
         if keep_every and i == 0:
             chain.append((0, x.clone()))
         out.append(x.clamp(-1, 1))

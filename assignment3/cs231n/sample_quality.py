@@ -15,7 +15,10 @@ The weights (mnist_scorer.pt beside this file) were trained by this module:
 
     cd assignment3 && python -m cs231n.sample_quality --train
 
-(seeded; its command, wall time and held-out figures are in mnist_scorer.json). Given code.
+(seeded; its command, wall time and held-out figures are in mnist_scorer.json): every training
+batch is warped at random (small rotations, scalings, shifts), and holds images that are no
+digit (noise, blobs) trained towards the uniform distribution (outlier exposure), so that
+noise is not confidently called a digit. Given code.
 """
 
 import json
@@ -30,24 +33,26 @@ from cs231n.weights_io import load_verified, sha256_of
 HERE = os.path.dirname(os.path.abspath(__file__))
 WEIGHTS = os.path.join(HERE, "mnist_scorer.pt")
 RECORD = os.path.join(HERE, "mnist_scorer.json")
-SCORER_SHA256 = "4fba826540438f10187e2d37a7d3217b7074ebc558fa226be7bada7b39843f68"
+SCORER_SHA256 = "c1fb418c74acad106cb44fd8cac578ac19df75da5c21f110e5c67ccff2f0da1f"
 CONFIDENCE = 0.9
 
 
 class MnistScorer(nn.Module):
-    """Two conv blocks and a 64-unit feature layer: (N, 1, 28, 28) in [0, 1] -> logits (N, 10)."""
+    """Three conv layers and a 64-unit feature layer: (N, 1, 28, 28) in [0, 1] -> logits (N, 10)."""
 
     def __init__(self):
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1),
+            nn.Conv2d(1, 32, 3, padding=1),
             nn.ReLU(),
-            nn.MaxPool2d(2),  # (N, 16, 14, 14)
-            nn.Conv2d(16, 32, 3, padding=1),
+            nn.MaxPool2d(2),  # (N, 32, 14, 14)
+            nn.Conv2d(32, 64, 3, padding=1),
             nn.ReLU(),
-            nn.MaxPool2d(2),  # (N, 32, 7, 7)
+            nn.MaxPool2d(2),  # (N, 64, 7, 7)
+            nn.Conv2d(64, 64, 3, padding=1),
+            nn.ReLU(),
             nn.Flatten(),
-            nn.Linear(32 * 7 * 7, 64),
+            nn.Linear(64 * 7 * 7, 64),
             nn.ReLU(),  # (N, 64): the features of the Frechet distance
         )
         self.head = nn.Linear(64, 10)
@@ -135,12 +140,50 @@ def score_samples(scorer, fake, real=None, labels=None):
     return out
 
 
-def train_scorer(X, y, epochs=4, batch_size=128, lr=2e-3, seed=0, log=print):
+def augment(x, gen, max_rotate=0.2, max_scale=0.1, max_shift=2.0):
+    """Random small affine warps of a batch x (N, 1, 28, 28): rotation up to max_rotate radians,
+    scale 1 +- max_scale, shift up to max_shift pixels each way; bilinear, zeros outside. Seeded by gen."""
+    n = len(x)
+
+    def u(*shape):
+        return 2 * torch.rand(*shape, generator=gen) - 1
+
+    ang, scale, shift = u(n) * max_rotate, 1 + u(n) * max_scale, u(n, 2) * max_shift * 2 / 28
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0], theta[:, 0, 1] = ang.cos() / scale, -ang.sin() / scale
+    theta[:, 1, 0], theta[:, 1, 1] = ang.sin() / scale, ang.cos() / scale
+    theta[:, :, 2] = shift
+    grid = nn.functional.affine_grid(theta, list(x.shape), align_corners=False)
+    return nn.functional.grid_sample(x, grid, padding_mode="zeros", align_corners=False)
+
+
+def outliers(n, gen):
+    """n images that are no digit, (n, 1, 28, 28) in [0, 1]: a quarter each of uniform noise, sparse
+    salt noise, and smooth blobs (low-resolution noise upsampled, thresholded at a random level),
+    and Gaussian noise as an untrained generator makes it."""
+    k = n // 4
+    uniform = torch.rand(k, 1, 28, 28, generator=gen)
+    salt = (torch.rand(k, 1, 28, 28, generator=gen) < 0.05 + 0.3 * torch.rand(k, 1, 1, 1, generator=gen)).float()
+    low = torch.rand(k, 1, 7, 7, generator=gen)
+    smooth = nn.functional.interpolate(low, size=(28, 28), mode="bilinear", align_corners=False)
+    level = 0.4 + 0.3 * torch.rand(k, 1, 1, 1, generator=gen)
+    blobs = ((smooth - level) * 4).clamp(0, 1)
+    gauss = (0.5 + 0.5 * torch.randn(n - 3 * k, 1, 28, 28, generator=gen)).clamp(0, 1)
+    return torch.cat([uniform, salt, blobs, gauss])
+
+
+def train_scorer(X, y, epochs=10, batch_size=128, lr=3e-3, seed=0, outlier_weight=0.5, log=print):
     """Train a MnistScorer on uint8 images X (N, 28, 28) and labels y; seeded.
 
-    Adam with a one-cycle learning rate. Returns the model (eval mode)."""
+    Every batch is warped at random (augment: small rotations, scalings, shifts), so the scorer
+    knows digits drawn by hands it has not seen. Outlier exposure (Hendrycks et al., 2019): each
+    batch also holds batch_size // 4 images that are no digit (outliers(): noise and blobs),
+    whose target is the uniform distribution over the ten classes (loss weight outlier_weight),
+    so that noise is not confidently called a digit. Adam with a one-cycle learning rate.
+    Returns the model (eval mode)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
+    gen = torch.Generator().manual_seed(seed)
     model = MnistScorer()
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     steps = epochs * (len(X) // batch_size)
@@ -153,7 +196,11 @@ def train_scorer(X, y, epochs=4, batch_size=128, lr=2e-3, seed=0, log=print):
         total = 0.0
         for i in range(len(X) // batch_size):
             idx = order[i * batch_size : (i + 1) * batch_size]
-            loss = nn.functional.cross_entropy(model(Xt[idx]), yt[idx])
+            x = torch.cat([augment(Xt[idx], gen), outliers(batch_size // 4, gen)])
+            logits = model(x)
+            loss = nn.functional.cross_entropy(logits[:batch_size], yt[idx])
+            if outlier_weight:
+                loss = loss - outlier_weight * nn.functional.log_softmax(logits[batch_size:], dim=1).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -173,7 +220,7 @@ def _main(argv=None):
 
     ap = argparse.ArgumentParser(description="Train the sample-quality scorer and write mnist_scorer.pt/.json.")
     ap.add_argument("--train", action="store_true", help="train (the only action)")
-    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=WEIGHTS)
     args = ap.parse_args(argv)
@@ -186,6 +233,13 @@ def _main(argv=None):
     probs, _ = predict(model, data["X_test"] / 255.0)
     acc = float((probs.argmax(1) == data["y_test"]).mean())
     conf = float((probs.max(1) >= CONFIDENCE).mean())
+    # images that are no digit (fresh draws of the outlier kinds trained against, and of one
+    # kind never shown: uniform noise blurred by a 3x3 box): how many are confidently a digit
+    gen = torch.Generator().manual_seed(args.seed + 1)
+    noise = outliers(1000, gen)
+    box = nn.functional.avg_pool2d(torch.rand(1000, 1, 30, 30, generator=gen), 3, stride=1)
+    noise_conf = float((predict(model, noise)[0].max(1) >= CONFIDENCE).mean())
+    box_conf = float((predict(model, box)[0].max(1) >= CONFIDENCE).mean())
     state = {k: v.detach().clone().contiguous() for k, v in model.state_dict().items()}
     torch.save(state, args.out)
     record = {
@@ -203,6 +257,8 @@ def _main(argv=None):
         "seed": args.seed,
         "heldout_test_acc": round(acc, 4),
         "heldout_test_confident_share": round(conf, 4),
+        "outlier_kinds_confident_share": round(noise_conf, 4),
+        "blurred_noise_confident_share": round(box_conf, 4),
         "sha256": sha256_of(args.out),
     }
     with open(RECORD if args.out == WEIGHTS else args.out + ".json", "w", encoding="utf-8") as f:

@@ -29,7 +29,11 @@ NUM_SAMPLES = int(os.environ.get("A3_GEN_SAMPLES", 1000))
 NUM_REAL = 2000
 DDPM_T = 100
 DDPM_CH = 16
+DDPM_P_UNCOND = 0.5  # half the examples train the unconditional (null-label) prediction
+DDPM_CLIP = False  # sample(clip_denoised=...): clip each step's implied clean image to [-1, 1]
 GUIDANCE = 2.0
+DCGAN_BATCH = 64
+DCGAN_EMA = None  # run_a_gan(ema_decay=...): score an exponential moving average of G's weights
 
 
 def mnist_data():
@@ -85,13 +89,15 @@ def dcgan(data, scorer, real, out):
         gan_pytorch.generator_loss,
         data["X_train"],
         show_every=10**9,
-        batch_size=128,
+        batch_size=DCGAN_BATCH,
         num_epochs=1000,
         time_budget=budget,
         seed=0,
+        ema_decay=DCGAN_EMA,
     )
     out["a3.dcgan.iterations"] = hist["iterations"]
     out["a3.dcgan.train_seconds"] = round(hist["seconds"], 1)
+    G = hist["G_ema"] if DCGAN_EMA else G
     _report("a3.dcgan", score_samples(scorer, gan_pytorch.generate(G, NUM_SAMPLES, seed=2), real), out)
 
 
@@ -102,21 +108,36 @@ def diffusion(data, scorer, real, out):
     model = ddpm.UNet(ch=DDPM_CH, seed=0)
     t0 = time.time()
     ema, losses = ddpm.train_ddpm(
-        model, data["X_train"], data["y_train"], sched, num_iters=10**6, time_budget=budget, log_every=0
+        model,
+        data["X_train"],
+        data["y_train"],
+        sched,
+        num_iters=10**6,
+        p_uncond=DDPM_P_UNCOND,
+        time_budget=budget,
+        log_every=0,
     )
     out["a3.ddpm.iterations"] = len(losses)
     out["a3.ddpm.train_seconds"] = round(time.time() - t0, 1)
     out["a3.ddpm.final_loss"] = round(float(np.mean(losses[-100:])), 4)
     t0 = time.time()
-    fake = ddpm.sample(ema, sched, NUM_SAMPLES, seed=3)
+    fake = ddpm.sample(ema, sched, NUM_SAMPLES, seed=3, clip_denoised=DDPM_CLIP)
     out["a3.ddpm.sample_seconds_per_1000"] = round(time.time() - t0, 1)
     _report("a3.ddpm", score_samples(scorer, (fake + 1) / 2, real), out)
     labels = np.repeat(np.arange(10), max(1, NUM_SAMPLES // 20))
-    cond = ddpm.sample(ema, sched, len(labels), labels=torch.from_numpy(labels), guidance=GUIDANCE, seed=4)
+    cond = ddpm.sample(
+        ema, sched, len(labels), labels=torch.from_numpy(labels), guidance=GUIDANCE, seed=4, clip_denoised=DDPM_CLIP
+    )
     c = score_samples(scorer, (cond + 1) / 2, real, labels=labels)
     out["a3.ddpm.conditional_acc"] = round(c["conditional_acc"], 4)
     out["a3.ddpm.conditional_confident_share"] = round(c["confident_share"], 4)
     out["a3.ddpm.conditional_frechet"] = round(c["frechet"], 4)
+    # extra, not a target: labels drawn from the uniform prior, no guidance (the conditional
+    # model alone); a3.ddpm.confident_share above stays the unconditional (null-label) samples
+    prior = np.random.default_rng(5).integers(0, 10, max(1, NUM_SAMPLES // 2))
+    p = ddpm.sample(ema, sched, len(prior), labels=prior, seed=5, clip_denoised=DDPM_CLIP)
+    p = score_samples(scorer, (p + 1) / 2, real)
+    _report("a3.ddpm.prior_labels_w0", p, out)
     dc = out.get("a3.dcgan.frechet")
     if dc is None:  # the dcgan half ran earlier
         try:
