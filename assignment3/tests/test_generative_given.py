@@ -124,7 +124,7 @@ def test_training_loops_run_and_are_seeded():
 def test_clipped_x0_sampler_and_generator_ema():
     sched = ddpm.compute_schedule(ddpm.linear_beta_schedule(10))
     gen = torch.Generator().manual_seed(0)
-    t = torch.tensor([0, 5, 9])
+    t = torch.tensor([0, 2, 4])  # (at larger t, sqrt(alpha_bar) ~ 1e-9 and float32 cannot invert the map)
     x0 = 1.8 * torch.rand(3, 1, 28, 28, generator=gen) - 0.9
     noise = torch.randn(3, 1, 28, 28, generator=gen)
     x_t = ddpm.q_sample(x0, t, noise, sched)
