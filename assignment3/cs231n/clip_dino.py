@@ -1,9 +1,11 @@
 """CLIP (symmetric InfoNCE on image-caption pairs, zero-shot, retrieval) and DINO (self-distillation: centring, sharpening, momentum teacher, multi-crop)."""
 
+import math
 import os
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 import torch
@@ -320,9 +322,6 @@ def train_dino(student, teacher, X, seconds, batch_size=128, lr=1e-3, warmup=0.0
     - log: called as log(step, elapsed_seconds, loss) after each step, or None
     Returns (losses list, the final centre (K,)).
     """
-    import math
-    import time
-
     optimizer = make_optimizer(student, lr=lr)
     center = torch.zeros(student.head[-1].out_features)
     gen = torch.Generator().manual_seed(seed)

@@ -218,7 +218,6 @@ def run_a_gan(
     time_budget=None,
     seed=0,
     on_show=None,
-    ema_decay=None,
 ):
     """Train a GAN: each iteration one discriminator step, then one generator step (given code).
 
@@ -229,12 +228,9 @@ def run_a_gan(
     - show_every: every this many iterations, record a 16-sample grid (and call on_show(it, images))
     - batch_size, noise_size, num_epochs: as named; max_iters / time_budget (seconds) stop earlier
     - seed: seeds the shuffling and the noise
-    - ema_decay: if given (e.g. 0.999), also keep an exponential moving average of G's weights
-      (Yazici et al., 2019), updated after every generator step; it is returned as 'G_ema'
     Returns a dict: 'images' (list of (iteration, (16, 784) numpy in [0, 1])), 'd_loss', 'g_loss'
-    (per-iteration lists), 'iterations', 'seconds', and 'G_ema' when ema_decay is given.
+    (per-iteration lists), 'iterations', 'seconds'.
     """
-    import copy
     import time
 
     rng = np.random.default_rng(seed)
@@ -242,12 +238,6 @@ def run_a_gan(
     fixed_noise = 2 * torch.rand(16, noise_size, generator=gen) - 1
     X = torch.from_numpy(X_train.reshape(len(X_train), -1)).float().div_(255)
     hist = {"images": [], "d_loss": [], "g_loss": []}
-    G_ema = None
-    if ema_decay is not None:
-        G_ema = copy.deepcopy(G)
-        for p in G_ema.parameters():
-            p.requires_grad_(False)
-        hist["G_ema"] = G_ema
     it, t0 = 0, time.time()
     done = False
     for _ in range(num_epochs):
@@ -269,13 +259,6 @@ def run_a_gan(
             g_error = generator_loss(D(g_fake.view(batch_size, 784)))
             g_error.backward()
             G_solver.step()
-            if G_ema is not None:
-                with torch.no_grad():
-                    decay = min(ema_decay, (1 + it) / (10 + it))
-                    for pe, pg in zip(G_ema.parameters(), G.parameters()):
-                        pe.lerp_(pg, 1 - decay)
-                    for be, bg in zip(G_ema.buffers(), G.buffers()):
-                        be.copy_(bg)
 
             hist["d_loss"].append(d_total.item())
             hist["g_loss"].append(g_error.item())

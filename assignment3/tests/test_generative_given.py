@@ -121,7 +121,7 @@ def test_training_loops_run_and_are_seeded():
     assert tuple(imgs.shape) == (3, 1, 28, 28) and [t for t, _ in chain] == [10, 5, 0]
 
 
-def test_clipped_x0_sampler_and_generator_ema():
+def test_clipped_x0_sampler():
     sched = ddpm.compute_schedule(ddpm.linear_beta_schedule(10))
     gen = torch.Generator().manual_seed(0)
     t = torch.tensor([0, 2, 4])  # (at larger t, sqrt(alpha_bar) ~ 1e-9 and float32 cannot invert the map)
@@ -137,22 +137,3 @@ def test_clipped_x0_sampler_and_generator_ema():
     s = sched["sqrt_one_minus_alpha_bars"].float()[t].view(-1, 1, 1, 1)
     implied = (x_t - s * wild(x_t, t)) / ab
     assert implied.abs().max() <= 1 + 1e-4
-    X = np.random.default_rng(0).integers(0, 256, (32, 28, 28)).astype(np.uint8)
-    D, G = gan_pytorch.discriminator(seed=0), gan_pytorch.generator(seed=0)
-    hist = gan_pytorch.run_a_gan(
-        D,
-        G,
-        gan_pytorch.get_optimizer(D),
-        gan_pytorch.get_optimizer(G),
-        gan_pytorch.discriminator_loss,
-        gan_pytorch.generator_loss,
-        X,
-        show_every=10,
-        batch_size=8,
-        max_iters=3,
-        ema_decay=0.9,
-    )
-    G_ema = hist["G_ema"]
-    assert all(not p.requires_grad for p in G_ema.parameters())
-    w_ema, w = G_ema[0].weight, G[0].weight
-    assert torch.isfinite(w_ema).all() and not torch.equal(w_ema, w), "the average lags behind G"

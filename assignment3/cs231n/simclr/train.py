@@ -94,9 +94,15 @@ def train(
     optimizer = make_optimizer(model, lr, weight_decay)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * s / max(total, 1))))
     settings = dict(
-        images=n, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, tau=tau, seed=seed
+        images=n,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        weight_decay=weight_decay,
+        tau=tau,
+        seed=seed,
+        max_steps=max_steps,
     )
-    settings["max_steps"] = max_steps
     losses, step, seconds = [], 0, 0.0
     if checkpoint is not None and os.path.exists(checkpoint):
         step, losses, seconds = _load_checkpoint(checkpoint, settings, model, optimizer, schedule, gen, rng)

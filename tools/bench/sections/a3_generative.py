@@ -38,7 +38,6 @@ DDPM_P_UNCOND = 0.5  # half the examples train the unconditional (null-label) pr
 DDPM_CLIP = True  # sample(clip_denoised=...): clip each step's implied clean image to [-1, 1]
 GUIDANCE = 2.0
 DCGAN_BATCH = 64
-DCGAN_EMA = None  # run_a_gan(ema_decay=...): score an exponential moving average of G's weights
 
 
 def mnist_data():
@@ -98,11 +97,9 @@ def dcgan(data, scorer, real, out):
         num_epochs=1000,
         time_budget=budget,
         seed=0,
-        ema_decay=DCGAN_EMA,
     )
     out["a3.dcgan.iterations"] = hist["iterations"]
     out["a3.dcgan.train_seconds"] = round(hist["seconds"], 1)
-    G = hist["G_ema"] if DCGAN_EMA else G
     _report("a3.dcgan", score_samples(scorer, gan_pytorch.generate(G, NUM_SAMPLES, seed=2), real), out)
 
 
