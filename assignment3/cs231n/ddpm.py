@@ -280,14 +280,19 @@ def train_ddpm(
     time_budget=None,
     log_every=100,
     log=print,
+    bf16=False,
 ):
     """Train `model` with ddpm_loss on uint8 images (N, 28, 28) and their labels (given code).
 
     Each iteration: a random batch, random t, random noise; with probability p_uncond an
     example's label is replaced by NULL_CLASS (so the same model learns the unconditional
     prediction that classifier-free guidance needs). Adam with a linear warm-up, cosine decay
-    over num_iters (or over time_budget seconds, when that ends first), and an exponential moving average of the weights (decay 0.995), which is
-    what is returned for sampling. Stops early after time_budget seconds if given.
+    over num_iters (or over time_budget seconds, when that ends first), and an exponential moving
+    average of the weights (decay 0.995), which is what is returned for sampling. Stops early
+    after time_budget seconds if given.
+    bf16: run the forward pass and the loss under CPU autocast to bfloat16 (the weights, the
+    optimizer and the EMA stay float32); on CPUs with native bf16 (avx512_bf16) a step of the
+    small UNet is about 1.4x faster, so a time budget buys more steps.
     Returns (ema_model, losses list).
     """
     import copy
@@ -326,7 +331,8 @@ def train_ddpm(
         lab[torch.rand(batch_size, generator=gen) < p_uncond] = NULL_CLASS
         t = torch.randint(0, T, (batch_size,), generator=gen)
         noise = torch.randn(x0.shape, generator=gen)
-        loss = ddpm_loss(model, x0, t, noise, schedule, lab)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = ddpm_loss(model, x0, t, noise, schedule, lab)
         opt.zero_grad()
         loss.backward()
         opt.step()

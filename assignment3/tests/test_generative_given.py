@@ -137,3 +137,17 @@ def test_clipped_x0_sampler():
     s = sched["sqrt_one_minus_alpha_bars"].float()[t].view(-1, 1, 1, 1)
     implied = (x_t - s * wild(x_t, t)) / ab
     assert implied.abs().max() <= 1 + 1e-4
+
+
+def test_train_ddpm_bf16():
+    X = np.random.default_rng(0).integers(0, 256, (64, 28, 28)).astype(np.uint8)
+    sched = ddpm.compute_schedule(ddpm.linear_beta_schedule(10))
+    kw = dict(num_iters=3, batch_size=8, log_every=0)
+    # bf16: the forward pass runs in bfloat16, the weights and their average stay float32 and change
+    model = ddpm.UNet(ch=8, emb_dim=16, seed=0)
+    before = [p.detach().clone() for p in model.parameters()]
+    ema, losses = ddpm.train_ddpm(model, X, np.arange(64) % 10, sched, bf16=True, **kw)
+    assert len(losses) == 3 and all(np.isfinite(losses))
+    assert all(p.dtype == torch.float32 for p in list(model.parameters()) + list(ema.parameters()))
+    assert any(not torch.equal(b, p) for b, p in zip(before, model.parameters()))
+    assert ddpm.sample(ema, sched, 2, seed=0).dtype == torch.float32

@@ -36,6 +36,7 @@ DDPM_T = 100
 DDPM_CH = 16
 DDPM_P_UNCOND = 0.5  # half the examples train the unconditional (null-label) prediction
 DDPM_CLIP = True  # sample(clip_denoised=...): clip each step's implied clean image to [-1, 1]
+DDPM_BF16 = True  # train_ddpm(bf16=...): bfloat16 autocast, ~1.4x more steps in the budget on avx512_bf16 CPUs
 GUIDANCE = 2.0
 DCGAN_BATCH = 64
 
@@ -118,6 +119,7 @@ def diffusion(data, scorer, real, out):
         p_uncond=DDPM_P_UNCOND,
         time_budget=budget,
         log_every=0,
+        bf16=DDPM_BF16,
     )
     out["a3.ddpm.iterations"] = len(losses)
     out["a3.ddpm.train_seconds"] = round(time.time() - t0, 1)
