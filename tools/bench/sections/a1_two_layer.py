@@ -8,9 +8,13 @@ from cs231n.classifiers.fc_net import TwoLayerNet
 from cs231n.data_utils import get_CIFAR10_data
 from cs231n.solver import Solver
 
-# Tuned on the stand-in (one run): val 0.555, test 0.522.
+# Tuned on the stand-in, chosen by validation accuracy (issue 19; 2 threads, one run each):
+# hidden 500, lr 2e-3, decay 0.9, reg 0.25, 15 epochs (two_layer_net.ipynb's stage-2 settings):
+# val 0.559, test 0.539; the earlier hidden 300, lr 1e-3, decay 0.95, reg 0.1, 12 epochs gave test
+# 0.515 here; hidden 500 with those for 15 epochs val 0.545 / test 0.527, hidden 300 with lr 2e-3,
+# decay 0.9 for 15 epochs 0.536 / 0.531, hidden 500 at batch 100 0.529 / 0.510.
 HPARAMS = dict(
-    hidden_dim=300, weight_scale=1e-3, reg=0.1, learning_rate=1e-3, lr_decay=0.95, batch_size=200, num_epochs=12
+    hidden_dim=500, weight_scale=1e-3, reg=0.25, learning_rate=2e-3, lr_decay=0.9, batch_size=200, num_epochs=15
 )
 
 
