@@ -249,9 +249,8 @@ def _bench_naive(metrics):
     metrics["a2.conv.fast_vs_naive_rel_error"] = float(f"{rel:.3g}")
 
 
-def _torch_epoch(torch, data, num_iters, batch_size, seed, recipe=None):
-    """The same net, initialisation scale, optimizer, batch size and sampling in PyTorch float32."""
-    r = CNN_RECIPE if recipe is None else recipe
+def _torch_epoch(torch, data, num_iters, batch_size, seed, r):
+    """The same net (recipe r), initialisation scale, optimizer, batch size and sampling in PyTorch float32."""
     nn = torch.nn
     torch.manual_seed(seed)
     F, K, H = r["num_filters"], r["filter_size"], r["hidden_dim"]
@@ -288,15 +287,13 @@ def _torch_epoch(torch, data, num_iters, batch_size, seed, recipe=None):
     return seconds, train_acc, float(val_acc)
 
 
-def _bench_cnn(torch, metrics, recipe=None, data=None):
+def _bench_cnn(torch, metrics):
     from cs231n.classifiers.cnn import ThreeLayerConvNet
     from cs231n.data_utils import get_CIFAR10_data
     from cs231n.solver import Solver
 
-    r = CNN_RECIPE if recipe is None else recipe
-    if data is None:
-        data = get_CIFAR10_data()
-    data = {k: v for k, v in data.items() if k.startswith(("X_train", "y_train", "X_val", "y_val"))}
+    r = CNN_RECIPE
+    data = {k: v for k, v in get_CIFAR10_data().items() if k.startswith(("X_train", "y_train", "X_val", "y_val"))}
     batch_size = 50
     num_iters = len(data["X_train"]) // batch_size
     np.random.seed(0)
@@ -324,7 +321,7 @@ def _bench_cnn(torch, metrics, recipe=None, data=None):
     seconds = time.perf_counter() - t0
     train_acc = solver.check_accuracy(data["X_train"], data["y_train"], num_samples=1000)
     val_acc = solver.check_accuracy(data["X_val"], data["y_val"])
-    t_seconds, t_train, t_val = _torch_epoch(torch, data, num_iters, batch_size, seed=0, recipe=r)
+    t_seconds, t_train, t_val = _torch_epoch(torch, data, num_iters, batch_size, seed=0, r=r)
     metrics["a2.cnn.epoch_seconds"] = round(seconds, 2)
     metrics["a2.cnn.torch_epoch_seconds"] = round(t_seconds, 2)
     metrics["a2.cnn.epoch_ratio_vs_torch"] = round(seconds / t_seconds, 3)
