@@ -308,7 +308,23 @@ def dino_step(student, teacher, center, x, optimizer, generator, n_local=4, tau_
     return loss.item(), update_center(center, t_out, m_c)
 
 
-def train_dino(student, teacher, X, seconds, batch_size=128, lr=1e-3, warmup=0.05, m_start=0.996, seed=0, log=None):
+def train_dino(
+    student,
+    teacher,
+    X,
+    seconds,
+    batch_size=128,
+    lr=1e-3,
+    warmup=0.05,
+    m_start=0.996,
+    seed=0,
+    log=None,
+    n_local=4,
+    tau_s=0.1,
+    tau_t=0.04,
+    m_center=0.9,
+    weight_decay=1e-4,
+):
     """DINO training for a fixed time (given code): dino_step on random batches of X until `seconds` have passed.
 
     The schedules of the DINO paper, run on elapsed time instead of epochs: the learning rate warms up
@@ -320,9 +336,10 @@ def train_dino(student, teacher, X, seconds, batch_size=128, lr=1e-3, warmup=0.0
     - X: float images (N, 3, H, W) in [0, 1]
     - seconds: the time budget; batch_size, lr, seed: as named
     - log: called as log(step, elapsed_seconds, loss) after each step, or None
+    - n_local, tau_s, tau_t, m_center: dino_step's n_local, tau_s, tau_t, m_c; weight_decay: AdamW's
     Returns (losses list, the final centre (K,)).
     """
-    optimizer = make_optimizer(student, lr=lr)
+    optimizer = make_optimizer(student, lr=lr, weight_decay=weight_decay)
     center = torch.zeros(student.head[-1].out_features)
     gen = torch.Generator().manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -334,7 +351,9 @@ def train_dino(student, teacher, X, seconds, batch_size=128, lr=1e-3, warmup=0.0
             group["lr"] = lr * max(scale, 1e-3)
         m = 1 - (1 - m_start) * 0.5 * (1 + math.cos(math.pi * done))
         batch = torch.from_numpy(rng.choice(len(X), min(batch_size, len(X)), replace=False))
-        loss, center = dino_step(student, teacher, center, X[batch], optimizer, gen, m=m)
+        loss, center = dino_step(
+            student, teacher, center, X[batch], optimizer, gen, n_local, tau_s, tau_t, m=m, m_c=m_center
+        )
         losses.append(loss)
         if log is not None:
             log(len(losses), time.time() - t0, loss)
