@@ -218,6 +218,7 @@ def run_a_gan(
     time_budget=None,
     seed=0,
     on_show=None,
+    ema_decay=None,
 ):
     """Train a GAN: each iteration one discriminator step, then one generator step (given code).
 
@@ -228,9 +229,15 @@ def run_a_gan(
     - show_every: every this many iterations, record a 16-sample grid (and call on_show(it, images))
     - batch_size, noise_size, num_epochs: as named; max_iters / time_budget (seconds) stop earlier
     - seed: seeds the shuffling and the noise
+    - ema_decay: if given (e.g. 0.999), also keep an exponential moving average of G's weights
+      (decay min(ema_decay, (1 + it) / (10 + it)) after iteration it), which smooths out the
+      iteration-to-iteration swings of GAN training; at the end its batch-norm statistics are
+      measured afresh (recalibrate_batchnorm), since the running ones belong to G's own weights
     Returns a dict: 'images' (list of (iteration, (16, 784) numpy in [0, 1])), 'd_loss', 'g_loss'
-    (per-iteration lists), 'iterations', 'seconds'.
+    (per-iteration lists), 'iterations', 'seconds', and with ema_decay 'G_ema' (the averaged
+    generator, a copy; G itself is left as trained).
     """
+    import copy
     import time
 
     rng = np.random.default_rng(seed)
@@ -238,6 +245,11 @@ def run_a_gan(
     fixed_noise = 2 * torch.rand(16, noise_size, generator=gen) - 1
     X = torch.from_numpy(X_train.reshape(len(X_train), -1)).float().div_(255)
     hist = {"images": [], "d_loss": [], "g_loss": []}
+    G_ema = None
+    if ema_decay is not None:
+        G_ema = copy.deepcopy(G)
+        for p in G_ema.parameters():
+            p.requires_grad_(False)
     it, t0 = 0, time.time()
     done = False
     for _ in range(num_epochs):
@@ -259,6 +271,11 @@ def run_a_gan(
             g_error = generator_loss(D(g_fake.view(batch_size, 784)))
             g_error.backward()
             G_solver.step()
+            if G_ema is not None:
+                with torch.no_grad():
+                    decay = min(ema_decay, (1 + it) / (10 + it))
+                    for pe, pg in zip(G_ema.parameters(), G.parameters()):
+                        pe.mul_(decay).add_(pg.detach(), alpha=1 - decay)
 
             hist["d_loss"].append(d_total.item())
             hist["g_loss"].append(g_error.item())
@@ -279,7 +296,32 @@ def run_a_gan(
         if done:
             break
     hist["iterations"], hist["seconds"] = it, time.time() - t0
+    if G_ema is not None:
+        hist["G_ema"] = recalibrate_batchnorm(G_ema, noise_size, seed=seed + 1)
     return hist
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(G, noise_size=NOISE_DIM, num_batches=20, batch_size=500, seed=0):
+    """Re-measure the running mean and variance of G's batch-norm layers (given code).
+
+    A batch-norm layer in eval mode uses running averages of the batch statistics seen in
+    training; for a weight average (or any G whose weights changed since) those belong to other
+    weights. This resets them and averages the statistics of num_batches batches of G's own
+    noise in training mode (momentum None: an equal-weight average). Returns G, in eval mode.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    bns = [m for m in G.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    G.train()
+    for _ in range(num_batches):
+        G(2 * torch.rand(batch_size, noise_size, generator=gen) - 1)
+    for m, mom in zip(bns, momenta):
+        m.momentum = mom
+    return G.eval()
 
 
 @torch.no_grad()

@@ -121,6 +121,39 @@ def test_training_loops_run_and_are_seeded():
     assert tuple(imgs.shape) == (3, 1, 28, 28) and [t for t, _ in chain] == [10, 5, 0]
 
 
+def test_run_a_gan_generator_ema():
+    """ema_decay: after one iteration the average is 0.1 * initial + 0.9 * trained weights (the
+    warm-up decay min(d, 1/10)); G itself is the trained generator and G_ema a separate copy."""
+    X = np.random.default_rng(0).integers(0, 256, (64, 28, 28)).astype(np.uint8)
+    D, G = gan_pytorch.discriminator(seed=0), gan_pytorch.generator(seed=0)
+    init = [p.detach().clone() for p in G.parameters()]
+    args = (gan_pytorch.get_optimizer(D), gan_pytorch.get_optimizer(G))
+    loss = (gan_pytorch.ls_discriminator_loss, gan_pytorch.ls_generator_loss)
+    hist = gan_pytorch.run_a_gan(D, G, *args, *loss, X, show_every=10, batch_size=16, max_iters=1, ema_decay=0.999)
+    G_ema = hist["G_ema"]
+    assert G_ema is not G and not G_ema.training
+    for p0, p, pe in zip(init, G.parameters(), G_ema.parameters()):
+        assert not torch.equal(p0, p), "G should have taken one step"
+        torch.testing.assert_close(pe, 0.1 * p0 + 0.9 * p.detach())
+    assert "G_ema" not in gan_pytorch.run_a_gan(D, G, *args, *loss, X, show_every=10, batch_size=16, max_iters=1)
+
+
+def test_recalibrate_batchnorm_averages_batch_statistics():
+    """The running mean/variance become the equal-weight average of the batches' own statistics
+    (recomputed here from the same noise), the layer's momentum is restored, G is left in eval mode."""
+    torch.manual_seed(0)
+    lin, bn = torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3)
+    G = torch.nn.Sequential(lin, bn)
+    bn.running_mean.fill_(5.0)
+    gan_pytorch.recalibrate_batchnorm(G, noise_size=4, num_batches=3, batch_size=50, seed=7)
+    gen = torch.Generator().manual_seed(7)
+    with torch.no_grad():
+        hs = [lin(2 * torch.rand(50, 4, generator=gen) - 1) for _ in range(3)]
+    torch.testing.assert_close(bn.running_mean, torch.stack([h.mean(0) for h in hs]).mean(0))
+    torch.testing.assert_close(bn.running_var, torch.stack([h.var(0) for h in hs]).mean(0))  # unbiased, as BN keeps
+    assert bn.momentum == 0.1 and not G.training
+
+
 def test_clipped_x0_sampler():
     sched = ddpm.compute_schedule(ddpm.linear_beta_schedule(10))
     gen = torch.Generator().manual_seed(0)
