@@ -30,9 +30,9 @@ def main(argv):
     teacher, random_backbone, losses = a3_ssl.dino_train(X, seconds, recipe)
     row = dict(variant=name, recipe=recipe, seconds=seconds, steps=len(losses))
     row["loss_first_last"] = [round(losses[0], 3), round(sum(losses[-20:]) / len(losses[-20:]), 3)]
+    a, r = (a3_ssl.dino_knn(net, Xtr, ytr, Xte, yte, n_tests=(2000, 10000)) for net in (teacher, random_backbone))
     for n in (2000, 10000):
-        a, r = (a3_ssl.dino_knn(net, Xtr, ytr, Xte, yte, n_test=n) for net in (teacher, random_backbone))
-        row[f"knn_{n}"], row[f"random_{n}"], row[f"gain_{n}"] = round(a, 4), round(r, 4), round(a - r, 4)
+        row[f"knn_{n}"], row[f"random_{n}"], row[f"gain_{n}"] = round(a[n], 4), round(r[n], 4), round(a[n] - r[n], 4)
     row["total_seconds"] = round(time.time() - t0, 1)
     print(json.dumps(row), flush=True)
     top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
