@@ -25,7 +25,12 @@ bfloat16 autocast (DDPM_BF16; a step-rate probe: 83 ms against 118 ms per step),
 the 15 minutes on the kit's machine against 6,832 in float32. Not adopted (3-minute probes,
 1,000 unconditional samples, rule: +0.02 confident share): min-SNR loss weighting (gamma 5)
 0.725 against 0.710, a 4*ch bottleneck at 7x7 0.699; torch.compile made a step slower (118 ms
-against 93 ms in bf16). Budgets (seconds):
+against 93 ms in bf16). Nor (full 15-minute probes with `python -m tools.dev.ddpm_probe`, on a
+machine that took 5,440 steps in the budget; confident share / Frechet): a longer weight average
+(decay 0.999, which the warm-up min(d, (1 + i) / (10 + i)) caps below 0.9984 at 5,440 steps, so
+0.9995 gives the same weights) 0.767 / 197 against this recipe's 0.774 / 198; sampling with
+variance beta_t instead of the posterior's 0.750 / 226; Nichol and Dhariwal's cosine noise
+schedule 0.781 / 174 (5,594 steps), but with one digit at 17.1% of the samples. Budgets (seconds):
 A3_DCGAN_BUDGET (300), A3_DDPM_BUDGET (900); A3_GEN_SAMPLES (1000) for quick trials.
 A3_GEN_PART=dcgan or ddpm runs one half (on a shared machine, two shorter turns); the ddpm
 half then compares with the a3.dcgan.frechet already in build/bench/results.json.
