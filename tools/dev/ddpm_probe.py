@@ -9,8 +9,11 @@ bf16 autocast, Adam 2e-3, warm-up and cosine decay, the same seeds) for a fixed 
 iterations (--iters; independent of how busy the machine is) or seconds (--seconds), keeping one
 exponential moving average of the weights per --emas decay (train_ddpm keeps 0.995; --check, which
 tools/tests/test_ddpm_probe.py runs, finds the loop equal to train_ddpm's). Each average is then
-sampled (1,000 unconditional samples, seed 3, as the bench) with each sampler: 'tilde' (the
-posterior variance, as sample() does), 'beta' (variance beta_t), with and without clip_denoised, and scored by the kit's MNIST scorer: confident
+sampled (1,000 samples, seed 3, as the bench) with each sampler: 'tilde' (the posterior
+variance, as sample() does), 'beta' (variance beta_t), with and without clip_denoised ('_clip'),
+for the null label or, with the suffix '_prior', for labels drawn as the bench draws them (the
+training set's label frequencies, no guidance; the bench's targeted samples, so the default
+samplers are tilde_clip_prior and tilde_clip), and scored by the kit's MNIST scorer: confident
 share, smallest and largest digit share, Frechet distance. One JSON row per (average, sampler) is
 printed and appended to build/ddpm_probes.jsonl.
 """
@@ -119,7 +122,7 @@ def main():
     ap.add_argument("--schedule", choices=("linear", "cosine"), default="linear")
     ap.add_argument("--T", type=int, default=bench.DDPM_T)
     ap.add_argument("--ch", type=int, default=bench.DDPM_CH)
-    ap.add_argument("--samplers", default="tilde_clip,beta_clip,tilde,beta")
+    ap.add_argument("--samplers", default="tilde_clip_prior,tilde_clip")
     ap.add_argument("--samples", type=int, default=1000)
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
@@ -136,13 +139,16 @@ def main():
     real = data["X_test"][: bench.NUM_REAL] / 255.0
     top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     os.makedirs(os.path.join(top, "build", "ddpm_probe"), exist_ok=True)
+    prior = np.random.default_rng(5).choice(data["y_train"], args.samples)  # as the bench draws them
     beta_var = dict(schedule, posterior_variance=torch.cat([torch.zeros(1, dtype=torch.float64), betas[1:]]))
     for d, avg in averages.items():
         torch.save(avg.state_dict(), os.path.join(top, "build", "ddpm_probe", f"{args.name}_ema{d}.pt"))
         for sampler in args.samplers.split(","):
             s = beta_var if sampler.startswith("beta") else schedule
+            labels = prior if sampler.endswith("_prior") else None
             t0 = time.time()
-            fake = ddpm.sample(avg, s, args.samples, seed=3, clip_denoised=sampler.endswith("_clip"))
+            clip = sampler.removesuffix("_prior").endswith("_clip")
+            fake = ddpm.sample(avg, s, args.samples, labels=labels, seed=3, clip_denoised=clip)
             sc = score_samples(scorer, (fake + 1) / 2, real)
             row = dict(name=args.name, schedule=args.schedule, T=args.T, ch=args.ch, iters=len(losses))
             row.update(
